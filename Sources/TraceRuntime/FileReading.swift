@@ -17,7 +17,7 @@ public struct FileReadError: Error, Equatable, CustomStringConvertible {
 ///
 /// tracefs and procfs files report size 0 to `stat`, so this reads until end of file rather
 /// than trusting the size.
-func readFileContents(_ path: String) -> Result<[UInt8], FileReadError> {
+public func readFileContents(_ path: String) -> Result<[UInt8], FileReadError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(FileReadError(path: path, errno: errno)) }
     defer { close(fd) }

@@ -1,0 +1,58 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+// LLVM is linked statically, BPF target only: the shared libLLVM costs ~30 ms and
+// ~40 MB of RSS at start-up, which is most of our start-up budget (see bench/).
+let llvmLibraries = [
+    "LLVMPasses", "LLVMObjCARCOpts", "LLVMCoroutines", "LLVMBPFCodeGen", "LLVMSelectionDAG",
+    "LLVMipo", "LLVMInstrumentation", "LLVMVectorize", "LLVMLinker", "LLVMIRReader",
+    "LLVMAsmParser", "LLVMFrontendOpenMP", "LLVMBPFDesc", "LLVMBPFInfo", "LLVMAsmPrinter",
+    "LLVMDebugInfoMSF", "LLVMCodeGen", "LLVMTarget", "LLVMScalarOpts", "LLVMInstCombine",
+    "LLVMAggressiveInstCombine", "LLVMTransformUtils", "LLVMBitWriter", "LLVMAnalysis",
+    "LLVMProfileData", "LLVMDebugInfoDWARF", "LLVMObject", "LLVMTextAPI", "LLVMMCParser",
+    "LLVMMC", "LLVMDebugInfoCodeView", "LLVMBitReader", "LLVMCore", "LLVMRemarks",
+    "LLVMBitstreamReader", "LLVMBinaryFormat", "LLVMSupport", "LLVMDemangle",
+]
+let llvmLinkFlags: [String] =
+    ["-L/usr/lib/llvm-14/lib", "-Xlinker", "--gc-sections", "-Xlinker", "--start-group"]
+    + llvmLibraries.flatMap { ["-Xlinker", "-l\($0)"] }
+    + ["-Xlinker", "--end-group", "-lstdc++", "-lz", "-ltinfo", "-lrt", "-ldl", "-lm"]
+
+let package = Package(
+    name: "swtrace",
+    products: [
+        .executable(name: "swtrace", targets: ["swtrace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
+        .systemLibrary(name: "CBPF", path: "Sources/CBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev", "libelf-dev"])]),
+        .target(name: "ScriptParser"),
+        .target(
+            name: "BPFCodegen",
+            dependencies: ["ScriptParser", "CLLVM"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])],
+            linkerSettings: [.unsafeFlags(llvmLinkFlags)]
+        ),
+        .target(
+            name: "TraceRuntime",
+            dependencies: ["ScriptParser", "BPFCodegen", "CBPF"]
+        ),
+        .executableTarget(
+            name: "swtrace",
+            dependencies: [
+                "ScriptParser", "BPFCodegen", "TraceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ScriptParserTests", dependencies: ["ScriptParser"],
+                    resources: [.copy("Scripts")]),
+        .testTarget(name: "BPFCodegenTests", dependencies: ["BPFCodegen", "TraceRuntime"],
+                    swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
+        .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TraceRuntime"]),
+    ]
+)

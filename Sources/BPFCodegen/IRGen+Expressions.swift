@@ -1,0 +1,194 @@
+import CLLVM
+import ScriptParser
+
+/// Integer-valued expressions; every integer is an i64 in registers, extended from its width.
+extension IRGen {
+    /// Emits an expression evaluated for its side effects (a call, an increment).
+    func emitEffect(_ e: Expr) throws {
+        if case .call(let name, let args) = e.kind {
+            try emitCall(e, name: name, args: args)
+            return
+        }
+        if e.type.isString { return }
+        _ = try emitInt(e)
+    }
+
+    /// An i1: the expression is non-zero (integers, pointers) — the C truth rule.
+    func emitTruth(_ e: Expr) throws -> LLVMValueRef {
+        let v = try emitInt(e)
+        return LLVMBuildICmp(builder, LLVMIntNE, v, m.const64(0), "")
+    }
+
+    func emitInt(_ e: Expr) throws -> LLVMValueRef {
+        switch e.kind {
+        case .integer(let v):
+            return m.const64(v)
+        case .builtin(let b):
+            return emitBuiltin(b)
+        case .tracepointField(let f):
+            return emitFieldLoad(f, e.type)
+        case .variable(let name):
+            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
+        case .unary(let op, let a):
+            let v = try emitInt(a)
+            switch op {
+            case .negate: return LLVMBuildNeg(builder, v, "")
+            case .bitNot: return LLVMBuildNot(builder, v, "")
+            case .logicalNot:
+                return LLVMBuildZExt(builder, LLVMBuildICmp(builder, LLVMIntEQ, v, m.const64(0), ""), m.i64, "")
+            case .deref, .addressOf:
+                throw CodegenError("operator \(op.rawValue) is not supported yet", range: e.range)
+            }
+        case .binary(let op, let a, let b):
+            return try emitBinary(op, a, b)
+        case .ternary(let c, let a, let b):
+            let result = allocaInEntry(bytes: 8)
+            let slot = LLVMBuildBitCast(builder, result, m.i64p, "")!
+            let yes = appendBlock("tern.true"), no = appendBlock("tern.false"), done = appendBlock("tern.end")
+            LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
+            LLVMPositionBuilderAtEnd(builder, yes)
+            LLVMBuildStore(builder, try emitInt(a), slot)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, no)
+            LLVMBuildStore(builder, try emitInt(b), slot)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return LLVMBuildLoad2(builder, m.i64, slot, "")
+        default:
+            throw CodegenError("this expression cannot be used as an integer here", range: e.range)
+        }
+    }
+
+    func emitBuiltin(_ b: Builtin) -> LLVMValueRef {
+        switch b {
+        case .pid:
+            return LLVMBuildLShr(builder, m.callHelper(.getCurrentPidTgid, []), m.const64(32), "pid")
+        case .tid:
+            return LLVMBuildAnd(builder, m.callHelper(.getCurrentPidTgid, []), m.const64(0xffff_ffff as UInt64), "tid")
+        case .uid:
+            return LLVMBuildAnd(builder, m.callHelper(.getCurrentUidGid, []), m.const64(0xffff_ffff as UInt64), "uid")
+        case .gid:
+            return LLVMBuildLShr(builder, m.callHelper(.getCurrentUidGid, []), m.const64(32), "gid")
+        case .nsecs:
+            return m.callHelper(.ktimeGetNs, [], name: "nsecs")
+        case .cpu:
+            return LLVMBuildZExt(builder, m.callHelper(.getSmpProcessorId, [], name: "cpu"), m.i64, "")
+        case .elapsed:
+            return emitElapsed()
+        case .comm:
+            // Strings never reach here: the checker only lets comm be used as a string.
+            return m.const64(0)
+        }
+    }
+
+    /// nsecs minus the start time the runtime stored in a one-slot array before attaching.
+    func emitElapsed() -> LLVMValueRef {
+        let map: LLVMValueRef
+        if let startMap { map = startMap } else {
+            let name = "start_time"
+            map = m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: 8))
+            startMap = map
+            manifest.startTimeMap = name
+        }
+        let key = allocaInEntry(bytes: 8)
+        let value = m.callHelper(.mapLookupElem, returns: m.i8p, [LLVMBuildBitCast(builder, map, m.i8p, ""), key])
+        let now = m.callHelper(.ktimeGetNs, [])
+        let found = appendBlock("elapsed.found"), done = appendBlock("elapsed.done")
+        let before = LLVMGetInsertBlock(builder)
+        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, value, ""), done, found)
+        LLVMPositionBuilderAtEnd(builder, found)
+        let start = LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, value, m.i64p, ""), "")
+        let diff = LLVMBuildSub(builder, now, start, "")
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, done)
+        let phi = LLVMBuildPhi(builder, m.i64, "elapsed")!
+        var values: [LLVMValueRef?] = [now, diff]
+        var blocks: [LLVMBasicBlockRef?] = [before, found]
+        LLVMAddIncoming(phi, &values, &blocks, 2)
+        return phi
+    }
+
+    /// An integer or pointer field of the tracepoint record: a direct load from the context.
+    func emitFieldLoad(_ f: TracepointField, _ type: SType) -> LLVMValueRef {
+        let width: LLVMTypeRef
+        switch f.size {
+        case 1: width = m.i8
+        case 2: width = m.i16
+        case 4: width = m.i32
+        default: width = m.i64
+        }
+        let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset), LLVMPointerType(width, 0), "")
+        let v = LLVMBuildLoad2(builder, width, p, f.name)!
+        if f.size >= 8 { return v }
+        return type.isSigned ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")
+    }
+
+    func emitBinary(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        if a.type.isString, b.type.isString {
+            let equal = try emitStringEquality(a, b)
+            return op == .eq ? equal : LLVMBuildXor(builder, equal, m.const64(1), "")
+        }
+        if op == .logicalAnd || op == .logicalOr {
+            return try emitShortCircuit(op, a, b)
+        }
+        let x = try emitInt(a), y = try emitInt(b)
+        let signed = a.type.isSigned || b.type.isSigned
+        func cmp(_ s: LLVMIntPredicate, _ u: LLVMIntPredicate) -> LLVMValueRef {
+            LLVMBuildZExt(builder, LLVMBuildICmp(builder, signed ? s : u, x, y, ""), m.i64, "")
+        }
+        switch op {
+        case .add: return LLVMBuildAdd(builder, x, y, "")
+        case .sub: return LLVMBuildSub(builder, x, y, "")
+        case .mul: return LLVMBuildMul(builder, x, y, "")
+        case .div: return signed ? emitSignedDivision(x, y, remainder: false) : LLVMBuildUDiv(builder, x, y, "")
+        case .mod: return signed ? emitSignedDivision(x, y, remainder: true) : LLVMBuildURem(builder, x, y, "")
+        case .bitAnd: return LLVMBuildAnd(builder, x, y, "")
+        case .bitOr: return LLVMBuildOr(builder, x, y, "")
+        case .bitXor: return LLVMBuildXor(builder, x, y, "")
+        case .shl: return LLVMBuildShl(builder, x, y, "")
+        case .shr: return a.type.isSigned ? LLVMBuildAShr(builder, x, y, "") : LLVMBuildLShr(builder, x, y, "")
+        case .eq: return cmp(LLVMIntEQ, LLVMIntEQ)
+        case .ne: return cmp(LLVMIntNE, LLVMIntNE)
+        case .lt: return cmp(LLVMIntSLT, LLVMIntULT)
+        case .le: return cmp(LLVMIntSLE, LLVMIntULE)
+        case .gt: return cmp(LLVMIntSGT, LLVMIntUGT)
+        case .ge: return cmp(LLVMIntSGE, LLVMIntUGE)
+        case .logicalAnd, .logicalOr: return m.const64(0)
+        }
+    }
+
+    /// BPF before v4 has no signed division: divide magnitudes, then restore the sign (C semantics:
+    /// the quotient truncates toward zero, the remainder takes the dividend's sign).
+    func emitSignedDivision(_ x: LLVMValueRef, _ y: LLVMValueRef, remainder: Bool) -> LLVMValueRef {
+        let zero = m.const64(0)
+        let xNeg = LLVMBuildICmp(builder, LLVMIntSLT, x, zero, "")
+        let yNeg = LLVMBuildICmp(builder, LLVMIntSLT, y, zero, "")
+        let ax = LLVMBuildSelect(builder, xNeg, LLVMBuildNeg(builder, x, ""), x, "")
+        let ay = LLVMBuildSelect(builder, yNeg, LLVMBuildNeg(builder, y, ""), y, "")
+        if remainder {
+            let r = LLVMBuildURem(builder, ax, ay, "")
+            return LLVMBuildSelect(builder, xNeg, LLVMBuildNeg(builder, r, ""), r, "")
+        }
+        let q = LLVMBuildUDiv(builder, ax, ay, "")
+        let neg = LLVMBuildXor(builder, xNeg, yNeg, "")
+        return LLVMBuildSelect(builder, neg, LLVMBuildNeg(builder, q, ""), q, "")
+    }
+
+    func emitShortCircuit(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        let slot = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
+        let rhs = appendBlock("logic.rhs"), done = appendBlock("logic.end")
+        let lhsTrue = try emitTruth(a)
+        LLVMBuildStore(builder, LLVMBuildZExt(builder, lhsTrue, m.i64, ""), slot)
+        if op == .logicalAnd {
+            LLVMBuildCondBr(builder, lhsTrue, rhs, done)
+        } else {
+            LLVMBuildCondBr(builder, lhsTrue, done, rhs)
+        }
+        LLVMPositionBuilderAtEnd(builder, rhs)
+        LLVMBuildStore(builder, LLVMBuildZExt(builder, try emitTruth(b), m.i64, ""), slot)
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, done)
+        return LLVMBuildLoad2(builder, m.i64, slot, "")
+    }
+}

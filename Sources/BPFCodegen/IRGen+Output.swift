@@ -1,0 +1,117 @@
+import CLLVM
+import ScriptParser
+
+/// Calls that send records to user space: printf, join, exit. Each reserves a fixed-size record
+/// in the ring buffer, fills it in place and submits it; a full buffer bumps the lost counter.
+extension IRGen {
+    func emitCall(_ e: Expr, name: String, args: [Expr]) throws {
+        switch name {
+        case "printf": try emitPrintf(args)
+        case "join": try emitJoin(args)
+        case "exit": emitExit()
+        case "str": break  // a value with no effect
+        default: throw CodegenError("function \(name) is not supported yet", range: e.range)
+        }
+    }
+
+    func addEvent(_ d: EventDescriptor) -> Int {
+        manifest.events.append(d)
+        return manifest.events.count - 1
+    }
+
+    /// Reserves `size` bytes, runs `fill` on the record, submits it; counts a loss when full.
+    func withRecord(size: Int, eventID: Int, _ fill: (LLVMValueRef) throws -> Void) rethrows {
+        let mapPtr = LLVMBuildBitCast(builder, eventsMap, m.i8p, "")!
+        let record = m.callHelper(.ringbufReserve, returns: m.i8p, [mapPtr, m.const64(size), m.const64(0)], name: "record")
+        let full = appendBlock("rb.full"), reserved = appendBlock("rb.reserved"), done = appendBlock("rb.done")
+        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, record, ""), full, reserved)
+
+        LLVMPositionBuilderAtEnd(builder, full)
+        let key = allocaInEntry(bytes: 8)
+        let lost = m.callHelper(.mapLookupElem, returns: m.i8p, [LLVMBuildBitCast(builder, lostMap, m.i8p, ""), key])
+        let bump = appendBlock("lost.bump")
+        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, lost, ""), done, bump)
+        LLVMPositionBuilderAtEnd(builder, bump)
+        let counter = LLVMBuildBitCast(builder, lost, m.i64p, "")!
+        LLVMBuildStore(builder, LLVMBuildAdd(builder, LLVMBuildLoad2(builder, m.i64, counter, ""), m.const64(1), ""), counter)
+        LLVMBuildBr(builder, done)
+
+        LLVMPositionBuilderAtEnd(builder, reserved)
+        m.store64(m.const64(eventID), at: record, 0)
+        try fill(record)
+        m.callHelper(.ringbufSubmit, returns: m.void, [record, m.const64(0)])
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, done)
+    }
+
+    func emitPrintf(_ args: [Expr]) throws {
+        guard case .string(let fmtBytes)? = args.first?.kind else { return }
+        let values = Array(args.dropFirst())
+        var slots: [ArgumentSlot] = []
+        var offset = 8
+        for v in values {
+            let kind: ArgumentSlot.Kind
+            switch v.type {
+            case .string(let cap): kind = .string(capacity: cap)
+            case .integer(_, let signed): kind = signed ? .signed : .unsigned
+            default: kind = .unsigned
+            }
+            let slot = ArgumentSlot(offset: offset, kind: kind)
+            slots.append(slot)
+            offset += slot.size
+        }
+        // Integers are computed before reserving so the record is held as briefly as possible.
+        var ints: [LLVMValueRef?] = []
+        for v in values { ints.append(v.type.isString ? nil : try emitInt(v)) }
+        let id = addEvent(.printf(PrintfFormat(String(decoding: fmtBytes, as: UTF8.self)), slots))
+        try withRecord(size: offset, eventID: id) { record in
+            for (i, v) in values.enumerated() {
+                if let value = ints[i] {
+                    m.store64(value, at: record, slots[i].offset)
+                } else if case .string(let cap) = slots[i].kind {
+                    try emitString(v, into: m.byteOffset(record, slots[i].offset), capacity: cap)
+                }
+            }
+        }
+    }
+
+    func emitJoin(_ args: [Expr]) throws {
+        guard let argv = args.first else { return }
+        var separator = " "
+        if args.count > 1, case .string(let s) = args[1].kind { separator = String(decoding: s, as: UTF8.self) }
+        let count = program.settings.joinArgumentCount, size = program.settings.joinArgumentSize
+        let user = isUserPointer(argv.type)
+        let base = try emitInt(argv)
+        let pointerSlot = allocaInEntry(bytes: 8)
+        let id = addEvent(.join(separator: separator, argumentCount: count, argumentSize: size))
+        withRecord(size: 16 + count * size, eventID: id) { record in
+            let finished = appendBlock("join.end")
+            let counted = LLVMBuildBitCast(builder, m.byteOffset(record, 8), m.i64p, "")!
+            LLVMBuildStore(builder, m.const64(count), counted)
+            for i in 0..<count {
+                let address = LLVMBuildIntToPtr(builder, LLVMBuildAdd(builder, base, m.const64(8 * i), ""), m.i8p, "")!
+                let rc = m.callHelper(user ? .probeReadUser : .probeReadKernel, [pointerSlot, m.const64(8), address])
+                let pointer = LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, pointerSlot, m.i64p, ""), "")!
+                let stop = LLVMBuildOr(builder,
+                                       LLVMBuildICmp(builder, LLVMIntNE, rc, m.const64(0), ""),
+                                       LLVMBuildICmp(builder, LLVMIntEQ, pointer, m.const64(0), ""), "")
+                let last = appendBlock("join.last"), read = appendBlock("join.read")
+                LLVMBuildCondBr(builder, stop, last, read)
+                LLVMPositionBuilderAtEnd(builder, last)
+                LLVMBuildStore(builder, m.const64(i), counted)
+                LLVMBuildBr(builder, finished)
+                LLVMPositionBuilderAtEnd(builder, read)
+                let dest = m.byteOffset(record, 16 + i * size)
+                m.callHelper(user ? .probeReadUserStr : .probeReadKernelStr,
+                             [dest, m.const64(size), LLVMBuildIntToPtr(builder, pointer, m.i8p, "")])
+            }
+            LLVMBuildBr(builder, finished)
+            LLVMPositionBuilderAtEnd(builder, finished)
+        }
+    }
+
+    func emitExit() {
+        let id = addEvent(.exit)
+        withRecord(size: 8, eventID: id) { _ in }
+    }
+}

@@ -1,0 +1,105 @@
+import CLLVM
+import ScriptParser
+
+/// String-valued expressions are written straight into a destination buffer (a ring-buffer
+/// record or a stack slot) rather than copied through temporaries.
+extension IRGen {
+    func emitString(_ e: Expr, into dest: LLVMValueRef, capacity: Int) throws {
+        switch e.kind {
+        case .string(let bytes):
+            storeLiteral(Array(bytes.prefix(capacity - 1)) + [0], into: dest)
+        case .builtin(.comm):
+            m.callHelper(.getCurrentComm, [dest, m.const64(min(16, capacity))])
+        case .tracepointField(let f) where f.isDataLoc:
+            // A __data_loc u32: low 16 bits are the data's offset in the record.
+            let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset), LLVMPointerType(m.i32, 0), "")
+            let loc = LLVMBuildLoad2(builder, m.i32, p, "")!
+            let off: LLVMValueRef = LLVMBuildZExt(builder, LLVMBuildAnd(builder, loc, m.const32(0xffff), ""), m.i64, "")
+            m.callHelper(.probeReadKernelStr, [dest, m.const64(capacity), m.byteOffset(context!, off)])
+        case .tracepointField(let f):
+            m.callHelper(.probeReadKernel, [dest, m.const64(min(f.size, capacity)), m.byteOffset(context!, f.offset)])
+        case .call("str", let args):
+            guard let source = args.first else { return }
+            if source.type.isString {
+                try emitString(source, into: dest, capacity: capacity)
+                return
+            }
+            let address = LLVMBuildIntToPtr(builder, try emitInt(source), m.i8p, "")!
+            m.callHelper(isUserPointer(source.type) ? .probeReadUserStr : .probeReadKernelStr,
+                         [dest, m.const64(capacity), address])
+        case .variable(let name):
+            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            LLVMBuildMemCpy(builder, dest, 1, v.storage, 8, m.const64(min(capacity, v.type.size)))
+        case .ternary(let c, let a, let b):
+            let yes = appendBlock("stern.true"), no = appendBlock("stern.false"), done = appendBlock("stern.end")
+            LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
+            LLVMPositionBuilderAtEnd(builder, yes)
+            try emitString(a, into: dest, capacity: capacity)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, no)
+            try emitString(b, into: dest, capacity: capacity)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+        default:
+            throw CodegenError("this expression cannot be used as a string here", range: e.range)
+        }
+    }
+
+    /// Whether a pointer points into user space: syscall arguments do, kernel objects don't.
+    func isUserPointer(_ t: SType) -> Bool {
+        if case .pointer(_, let user) = t { return user }
+        return format?.id.category == "syscalls"
+    }
+
+    /// Stores constant bytes eight at a time.
+    func storeLiteral(_ bytes: [UInt8], into dest: LLVMValueRef) {
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = bytes[offset..<min(offset + 8, bytes.count)]
+            if chunk.count == 8 {
+                var word: UInt64 = 0
+                for (i, b) in chunk.enumerated() { word |= UInt64(b) << (8 * UInt64(i)) }
+                m.store64(m.const64(word), at: dest, offset)
+            } else {
+                for (i, b) in chunk.enumerated() {
+                    LLVMBuildStore(builder, LLVMConstInt(m.i8, UInt64(b), 0), m.byteOffset(dest, offset + i))
+                }
+            }
+            offset += 8
+        }
+    }
+
+    /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0.
+    func emitStringEquality(_ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        guard case .string(let ca) = a.type, case .string(let cb) = b.type else { return m.const64(0) }
+        let n = min(ca, cb)
+        let x = allocaInEntry(bytes: ca), y = allocaInEntry(bytes: cb)
+        try emitString(a, into: x, capacity: ca)
+        try emitString(b, into: y, capacity: cb)
+        let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
+        let equal = appendBlock("streq.equal"), unequal = appendBlock("streq.unequal"), done = appendBlock("streq.end")
+        for i in 0..<n {
+            let cx = LLVMBuildLoad2(builder, m.i8, m.byteOffset(x, i), "")!
+            let cy = LLVMBuildLoad2(builder, m.i8, m.byteOffset(y, i), "")!
+            let same = appendBlock("streq.same")
+            LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, cy, ""), same, unequal)
+            LLVMPositionBuilderAtEnd(builder, same)
+            if i == n - 1 {
+                LLVMBuildBr(builder, equal)
+            } else {
+                let next = appendBlock("streq.next")
+                LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, LLVMConstInt(m.i8, 0, 0), ""), equal, next)
+                LLVMPositionBuilderAtEnd(builder, next)
+            }
+        }
+        if n == 0 { LLVMBuildBr(builder, equal) }
+        LLVMPositionBuilderAtEnd(builder, equal)
+        LLVMBuildStore(builder, m.const64(1), result)
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, unequal)
+        LLVMBuildStore(builder, m.const64(0), result)
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, done)
+        return LLVMBuildLoad2(builder, m.i64, result, "")
+    }
+}

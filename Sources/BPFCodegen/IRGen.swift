@@ -1,0 +1,237 @@
+import CLLVM
+import ScriptParser
+
+/// A failure inside code generation: an LLVM error, or a construct codegen cannot lower.
+public struct CodegenError: Error, CustomStringConvertible {
+    public var message: String
+    public var range: SourceRange?
+    public init(_ message: String, range: SourceRange? = nil) { self.message = message; self.range = range }
+    public var description: String { message }
+}
+
+/// Lowers a typed program to LLVM IR: one function per probe, maps, and the manifest.
+final class IRGen {
+    let program: TypedProgram
+    let m: IRModule
+    var manifest = Manifest()
+    let eventsMap: LLVMValueRef
+    let lostMap: LLVMValueRef
+    var startMap: LLVMValueRef?
+
+    // State of the probe function being emitted.
+    var function: LLVMValueRef?
+    var context: LLVMValueRef?
+    var entryBlock: LLVMBasicBlockRef?
+    var exitBlock: LLVMBasicBlockRef?
+    var scope: LLVMMetadataRef?
+    var format: TracepointFormat?
+    var variables: [[String: (storage: LLVMValueRef, type: SType)]] = []
+    var loops: [(breakTo: LLVMBasicBlockRef, continueTo: LLVMBasicBlockRef)] = []
+
+    init(program: TypedProgram) {
+        self.program = program
+        m = IRModule(name: "swtrace", fileName: program.source.name)
+        m.defineLicense()
+        eventsMap = m.define(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer,
+                                           maxEntries: program.settings.ringBufferSize))
+        lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
+                                         maxEntries: 1, keySize: 4, valueSize: 8))
+    }
+
+    var builder: LLVMBuilderRef { m.builder }
+
+    func generate() throws {
+        for (i, probe) in program.probes.enumerated() {
+            try emitProbe(probe, index: i)
+        }
+        LLVMDIBuilderFinalize(m.di)
+    }
+
+    /// The ELF section that tells libbpf the program type.
+    static func section(for ap: ResolvedAttachPoint) -> String {
+        switch ap {
+        case .begin: return "raw_tp/swtrace_begin"
+        case .end: return "raw_tp/swtrace_end"
+        case .tracepoint(let id): return "tracepoint/\(id.category)/\(id.name)"
+        case .interval: return "perf_event"
+        }
+    }
+
+    func emitProbe(_ probe: TypedProbe, index: Int) throws {
+        guard let first = probe.attachPoints.first else { return }
+        let name = "probe_\(index)"
+        var params: [LLVMTypeRef?] = [m.i8p]
+        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 1, 0) }
+        let fn = LLVMAddFunction(m.module, name, fnType)!
+        LLVMSetSection(fn, Self.section(for: first))
+        // No unwind tables: the BPF backend would emit an .eh_frame that libbpf only skips.
+        let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+        LLVMAddAttributeAtIndex(fn, UInt32.max /* function index */, nounwind)
+
+        let line = UInt32(program.source.location(of: probe.range.start).line)
+        var diTypes: [LLVMMetadataRef?] = [m.diInt]
+        let subroutine = diTypes.withUnsafeMutableBufferPointer {
+            LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
+        }
+        let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, name, name.utf8.count, name, name.utf8.count,
+                                             m.diFile, line, subroutine, 0, 1, line, LLVMDIFlags(0), 1)
+        LLVMSetSubprogram(fn, sp)
+
+        function = fn
+        scope = sp
+        format = probe.tracepointFormat
+        context = LLVMGetParam(fn, 0)
+        variables = [[:]]
+        loops = []
+        let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
+        let exit = LLVMAppendBasicBlockInContext(m.context, fn, "exit")!
+        entryBlock = entry
+        exitBlock = exit
+        LLVMPositionBuilderAtEnd(builder, entry)
+        setLocation(probe.range)
+
+        if let pred = probe.predicate {
+            let body = appendBlock("body")
+            let cond = try emitTruth(pred)
+            LLVMBuildCondBr(builder, cond, body, exit)
+            LLVMPositionBuilderAtEnd(builder, body)
+        }
+        try emitBlock(probe.body)
+        branchIfOpen(to: exit)
+        LLVMPositionBuilderAtEnd(builder, exit)
+        LLVMBuildRet(builder, m.const64(0))
+
+        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
+                                                   displayName: probe.displayName, range: probe.range))
+    }
+
+    // MARK: Blocks and statements
+
+    func appendBlock(_ name: String) -> LLVMBasicBlockRef {
+        LLVMAppendBasicBlockInContext(m.context, function, name)
+    }
+
+    var currentBlockIsOpen: Bool {
+        LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(builder)) == nil
+    }
+
+    func branchIfOpen(to block: LLVMBasicBlockRef) {
+        if currentBlockIsOpen { LLVMBuildBr(builder, block) }
+    }
+
+    /// Debug locations give BTF line info, so verifier messages can point at script lines.
+    func setLocation(_ range: SourceRange) {
+        let (line, col) = program.source.location(of: range.start)
+        let loc = LLVMDIBuilderCreateDebugLocation(m.context, UInt32(line), UInt32(col), scope, nil)
+        LLVMSetCurrentDebugLocation2(builder, loc)
+    }
+
+    func emitBlock(_ block: Block) throws {
+        variables.append([:])
+        defer { variables.removeLast() }
+        for stmt in block.statements {
+            if !currentBlockIsOpen {
+                // Code after break/continue/return: emit into an unreachable block LLVM drops.
+                LLVMPositionBuilderAtEnd(builder, appendBlock("dead"))
+            }
+            setLocation(stmt.range)
+            try emitStmt(stmt)
+        }
+    }
+
+    func emitStmt(_ stmt: Stmt) throws {
+        switch stmt.kind {
+        case .expr(let e):
+            try emitEffect(e)
+        case .assign(let target, _, let value):
+            try emitAssignment(target, value)
+        case .ifElse(let cond, let then, let otherwise):
+            let thenBB = appendBlock("if.then"), elseBB = appendBlock("if.else"), done = appendBlock("if.end")
+            LLVMBuildCondBr(builder, try emitTruth(cond), thenBB, otherwise == nil ? done : elseBB)
+            LLVMPositionBuilderAtEnd(builder, thenBB)
+            try emitBlock(then)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, elseBB)
+            if let otherwise { try emitBlock(otherwise) }
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, done)
+        case .whileLoop(let cond, let body):
+            let head = appendBlock("while.cond"), bodyBB = appendBlock("while.body"), done = appendBlock("while.end")
+            LLVMBuildBr(builder, head)
+            LLVMPositionBuilderAtEnd(builder, head)
+            LLVMBuildCondBr(builder, try emitTruth(cond), bodyBB, done)
+            LLVMPositionBuilderAtEnd(builder, bodyBB)
+            loops.append((done, head))
+            try emitBlock(body)
+            loops.removeLast()
+            branchIfOpen(to: head)
+            LLVMPositionBuilderAtEnd(builder, done)
+        case .unroll(let count, let body):
+            guard case .integer(let n) = count.kind else { throw CodegenError("unroll count must be a literal", range: count.range) }
+            let done = appendBlock("unroll.end")
+            for _ in 0..<n {
+                let next = appendBlock("unroll.next")
+                loops.append((done, next))
+                try emitBlock(body)
+                loops.removeLast()
+                branchIfOpen(to: next)
+                LLVMPositionBuilderAtEnd(builder, next)
+            }
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+        case .breakLoop:
+            if let l = loops.last { LLVMBuildBr(builder, l.breakTo) }
+        case .continueLoop:
+            if let l = loops.last { LLVMBuildBr(builder, l.continueTo) }
+        case .returnProbe:
+            if let exitBlock { LLVMBuildBr(builder, exitBlock) }
+        case .forMap:
+            throw CodegenError("for loops over maps are not supported yet", range: stmt.range)
+        }
+    }
+
+    func emitAssignment(_ target: Expr, _ value: Expr) throws {
+        guard case .variable(let name) = target.kind else {
+            throw CodegenError("only variables can be assigned", range: target.range)
+        }
+        let storage: LLVMValueRef
+        if let existing = lookupVariable(name) {
+            storage = existing.storage
+        } else {
+            storage = allocaInEntry(bytes: max(8, target.type.size), name: "$" + name)
+            variables[variables.count - 1][name] = (storage, target.type)
+        }
+        switch target.type {
+        case .string(let cap):
+            try emitString(value, into: storage, capacity: cap)
+        default:
+            let v = try emitInt(value)
+            LLVMBuildStore(builder, v, LLVMBuildBitCast(builder, storage, m.i64p, ""))
+        }
+    }
+
+    func lookupVariable(_ name: String) -> (storage: LLVMValueRef, type: SType)? {
+        for scope in variables.reversed() { if let v = scope[name] { return v } }
+        return nil
+    }
+
+    /// A zeroed stack buffer, allocated in the entry block so LLVM sees one fixed frame.
+    func allocaInEntry(bytes: Int, name: String = "") -> LLVMValueRef {
+        let current = LLVMGetInsertBlock(builder)
+        if let entryBlock {
+            if let first = LLVMGetFirstInstruction(entryBlock) {
+                LLVMPositionBuilderBefore(builder, first)
+            } else {
+                LLVMPositionBuilderAtEnd(builder, entryBlock)
+            }
+        }
+        let words = (bytes + 7) / 8
+        let a = LLVMBuildAlloca(builder, LLVMArrayType(m.i64, UInt32(words)), name)!
+        LLVMSetAlignment(a, 8)
+        LLVMPositionBuilderAtEnd(builder, current)
+        let p = LLVMBuildBitCast(builder, a, m.i8p, "")!
+        // The verifier rejects reads of stack bytes never written.
+        LLVMBuildMemSet(builder, p, LLVMConstInt(m.i8, 0, 0), m.const64(words * 8), 8)
+        return p
+    }
+}

@@ -1,0 +1,7 @@
+// The LLVM C API, as Debian's llvm-14-dev installs it under /usr/lib/llvm-14/include.
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>

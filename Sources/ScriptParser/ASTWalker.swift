@@ -1,0 +1,43 @@
+/// Visits every expression under a probe, parents before children.
+enum ASTWalker {
+    static func visitExprs(_ probe: Probe, _ f: (Expr) -> Void) {
+        if let p = probe.predicate { visit(p, f) }
+        visit(probe.body, f)
+    }
+
+    static func visit(_ block: Block, _ f: (Expr) -> Void) {
+        for s in block.statements { visit(s, f) }
+    }
+
+    static func visit(_ stmt: Stmt, _ f: (Expr) -> Void) {
+        switch stmt.kind {
+        case .expr(let e): visit(e, f)
+        case .assign(let t, _, let v): visit(t, f); visit(v, f)
+        case .ifElse(let c, let t, let o): visit(c, f); visit(t, f); if let o { visit(o, f) }
+        case .unroll(let c, let b), .whileLoop(let c, let b): visit(c, f); visit(b, f)
+        case .forMap(_, let m, let b): visit(m, f); visit(b, f)
+        case .breakLoop, .continueLoop, .returnProbe: break
+        }
+    }
+
+    static func visit(_ e: Expr, _ f: (Expr) -> Void) {
+        f(e)
+        for c in children(e) { visit(c, f) }
+    }
+
+    static func children(_ e: Expr) -> [Expr] {
+        switch e.kind {
+        case .integer, .string, .identifier, .positional, .positionalCount, .variable, .sizeofType, .offsetof,
+             .builtin, .tracepointField:
+            return []
+        case .map(_, let keys): return keys
+        case .call(_, let args): return args
+        case .unary(_, let a), .field(let a, _, _), .tupleElement(let a, _), .cast(_, let a),
+             .increment(let a, _, _), .sizeofExpr(let a):
+            return [a]
+        case .binary(_, let a, let b), .index(let a, let b): return [a, b]
+        case .ternary(let a, let b, let c): return [a, b, c]
+        case .tuple(let xs): return xs
+        }
+    }
+}

@@ -1,0 +1,157 @@
+/// Expression typing: literals, builtins, `args` fields, operators.
+extension TypeChecker {
+    mutating func checkExpr(_ e: Expr) -> Expr {
+        var out = e
+        switch e.kind {
+        case .integer(let v):
+            out.type = v > UInt64(Int64.max) ? .uint64 : .int64
+        case .string(let bytes):
+            out.type = .string(capacity: bytes.count + 1)
+        case .identifier(let name):
+            return checkIdentifier(e, name)
+        case .builtin(let b):
+            out.type = b.type
+        case .tracepointField(let f):
+            out.type = fieldType(f)
+        case .variable(let name):
+            guard let t = lookupVariable(name) else {
+                let all = scopes.flatMap(\.keys).map { "$" + $0 }
+                let hint = Suggestion.closest(to: "$" + name, among: all)
+                diagnostics.append(.error(e.range, "Undefined or undeclared variable: $\(name)", suggestion: hint))
+                return out
+            }
+            out.type = t
+        case .field(let base, let name, _):
+            return checkField(e, base: base, name: name)
+        case .call(let name, let args):
+            return checkCall(e, name: name, args: args)
+        case .unary(let op, let a):
+            let ta = checkExpr(a)
+            out.kind = .unary(op, ta)
+            guard ta.type != .none else { return out }
+            switch op {
+            case .negate, .bitNot:
+                guard ta.type.isInteger else { return invalidOperand(out, op.rawValue, ta.type) }
+                out.type = op == .negate ? .int64 : ta.type
+            case .logicalNot:
+                guard ta.type.isInteger || ta.type.isPointer else { return invalidOperand(out, op.rawValue, ta.type) }
+                out.type = .uint64
+            case .deref, .addressOf:
+                diagnostics.append(.error(e.range, "The \(op.rawValue) operator is not supported yet"))
+            }
+        case .binary(let op, let a, let b):
+            return checkBinary(e, op, checkExpr(a), checkExpr(b))
+        case .ternary(let c, let a, let b):
+            let tc = checkCondition(c), ta = checkExpr(a), tb = checkExpr(b)
+            out.kind = .ternary(tc, ta, tb)
+            guard ta.type != .none, tb.type != .none else { return out }
+            switch (ta.type, tb.type) {
+            case (.integer, .integer):
+                out.type = ta.type.isSigned || tb.type.isSigned ? .int64 : .uint64
+            case (.string(let x), .string(let y)):
+                out.type = .string(capacity: max(x, y))
+            default:
+                diagnostics.append(.error(e.range,
+                    "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
+            }
+        case .tuple, .tupleElement, .cast, .index, .increment, .sizeofType, .sizeofExpr, .offsetof,
+             .positional, .positionalCount, .map:
+            diagnostics.append(.error(e.range, "this expression is not supported yet"))
+        }
+        return out
+    }
+
+    mutating func invalidOperand(_ e: Expr, _ op: String, _ t: SType) -> Expr {
+        diagnostics.append(.error(e.range, "Invalid operand for \(op): \(t)"))
+        return e
+    }
+
+    mutating func checkIdentifier(_ e: Expr, _ name: String) -> Expr {
+        if let b = Builtin(rawValue: name) {
+            return Expr(.builtin(b), range: e.range, type: b.type)
+        }
+        if name == "args" {
+            diagnostics.append(.error(e.range, "args must be followed by a field: args->NAME"))
+            return e
+        }
+        let names = Builtin.allCases.map(\.rawValue) + ["args"]
+        diagnostics.append(.error(e.range, "Unknown identifier: '\(name)'",
+                                  suggestion: Suggestion.closest(to: name, among: names)))
+        return e
+    }
+
+    mutating func checkField(_ e: Expr, base: Expr, name: String) -> Expr {
+        guard case .identifier("args") = base.kind else {
+            let tb = checkExpr(base)
+            if tb.type != .none {
+                diagnostics.append(.error(e.range, "Can not access field '\(name)' on type '\(tb.type)'"))
+            }
+            return e
+        }
+        guard let format else {
+            diagnostics.append(.error(base.range,
+                "The args builtin can only be used with tracepoint probes (\(probeName) used here)"))
+            return e
+        }
+        guard let f = format.field(named: name), !f.isCommon else {
+            let names = format.fields.filter { !$0.isCommon }.map(\.name)
+            diagnostics.append(.error(e.range,
+                "Struct/union of type 'struct _tracepoint_\(format.id.category)_\(format.id.name)' does not contain a field named '\(name)'",
+                suggestion: Suggestion.closest(to: name, among: names)))
+            return e
+        }
+        let t = fieldType(f)
+        if t == .none {
+            diagnostics.append(.error(e.range, "Field '\(name)' has type '\(f.cType)', which is not supported yet"))
+            return e
+        }
+        return Expr(.tracepointField(f), range: e.range, type: t)
+    }
+
+    /// The script type of a tracepoint field, from its C declaration in the format file.
+    func fieldType(_ f: TracepointField) -> SType {
+        if f.isDataLoc { return .string(capacity: settings.stringLength) }
+        let stars = f.cType.filter { $0 == "*" }.count
+        let words = f.cType.split(whereSeparator: { $0 == " " || $0 == "*" }).filter { $0 != "const" }
+        let isChar = words.first == "char" || words.first == "u8" || (words.first == "unsigned" && words.dropFirst().first == "char")
+        if let n = f.arrayCount {
+            if isChar, stars == 0 { return .string(capacity: max(n, 1)) }
+            guard n > 0, f.size % n == 0, [1, 2, 4, 8].contains(f.size / n) else { return .none }
+            return .array(of: .integer(bits: f.size / n * 8, signed: f.isSigned), count: n)
+        }
+        if stars > 0 {
+            // Syscall arguments point into the calling process; other tracepoints' pointers are kernel ones.
+            let user = f.name != "" && format?.id.category == "syscalls"
+            var t: SType = isChar ? .char : .integer(bits: 8, signed: false)
+            for _ in 0..<stars { t = .pointer(to: t, user: user) }
+            return t
+        }
+        guard [1, 2, 4, 8].contains(f.size) else { return .none }
+        return .integer(bits: f.size * 8, signed: f.isSigned)
+    }
+
+    mutating func checkBinary(_ e: Expr, _ op: BinaryOp, _ a: Expr, _ b: Expr) -> Expr {
+        var out = e
+        out.kind = .binary(op, a, b)
+        guard a.type != .none, b.type != .none else { return out }
+        switch (a.type, b.type) {
+        case (.string, .string):
+            guard op == .eq || op == .ne else {
+                diagnostics.append(.error(e.range, "Operator \(op.rawValue) is not supported on strings; use == or !="))
+                return out
+            }
+            out.type = .uint64
+        case (.integer, .integer), (.pointer, .integer), (.integer, .pointer), (.pointer, .pointer):
+            switch op {
+            case .eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr:
+                out.type = .uint64
+            default:
+                out.type = a.type.isSigned || b.type.isSigned ? .int64 : .uint64
+            }
+        default:
+            diagnostics.append(.error(e.range,
+                "Type mismatch for '\(op.rawValue)': comparing '\(a.type)' with '\(b.type)'"))
+        }
+        return out
+    }
+}

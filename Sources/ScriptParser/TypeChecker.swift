@@ -1,0 +1,203 @@
+/// Types every expression in one pass and resolves names: builtins, `args` fields, variables.
+/// Each probe body is checked once per tracepoint layout it reads through `args`.
+public struct TypeChecker {
+    let catalog: Catalog
+    var settings = Settings()
+    var diagnostics = Diagnostics()
+    /// Where `args` points for the body being checked.
+    var format: TracepointFormat?
+    var probeName = ""
+    /// Scratch variables, innermost block last.
+    var scopes: [[String: SType]] = []
+    var loopDepth = 0
+
+    /// Checks a parsed program. The result is nil when any error was found.
+    public static func check(_ program: Program, source: SourceFile, catalog: Catalog) -> (TypedProgram?, Diagnostics) {
+        var checker = TypeChecker(catalog: catalog)
+        let probes = checker.checkProgram(program)
+        if checker.diagnostics.hasErrors { return (nil, checker.diagnostics) }
+        return (TypedProgram(source: source, probes: probes, settings: checker.settings), checker.diagnostics)
+    }
+
+    init(catalog: Catalog) { self.catalog = catalog }
+
+    mutating func checkProgram(_ program: Program) -> [TypedProbe] {
+        let expander = ProbeExpander(catalog: catalog)
+        var result: [TypedProbe] = []
+        for probe in program.probes {
+            var resolved: [ResolvedAttachPoint] = []
+            var failed = false
+            for ap in probe.attachPoints {
+                switch expander.expand(ap) {
+                case .success(let list): resolved += list.filter { !resolved.contains($0) }
+                case .failure(let d): diagnostics.append(d); failed = true
+                }
+            }
+            if failed || resolved.isEmpty { continue }
+            let name = probe.attachPoints.first?.text ?? ""
+            let tracepoints = resolved.compactMap { ap -> TracepointID? in
+                if case .tracepoint(let id) = ap { return id }; return nil
+            }
+            // Each layout `args` can point to gets its own program; a body not touching
+            // `args` is one program shared by every attach point.
+            if Self.usesArgs(probe), !tracepoints.isEmpty {
+                if tracepoints.count != resolved.count {
+                    diagnostics.append(.error(probe.range, "args cannot be used in a probe that mixes tracepoints with other probe types"))
+                    continue
+                }
+                var seen = Set<String>()
+                for id in tracepoints {
+                    guard let fmt = catalog.tracepointFormat(id) else { continue }
+                    let before = diagnostics.items.count
+                    if let typed = checkProbe(probe, attachPoints: [.tracepoint(id)], format: fmt, name: name) {
+                        result.append(typed)
+                    }
+                    // The same mistake in a wildcard body is reported once, not per match.
+                    let new = diagnostics.items[before...].filter { seen.insert("\($0.range)\($0.message)").inserted }
+                    diagnostics.items.removeSubrange(before...)
+                    diagnostics.items += new
+                }
+            } else if let typed = checkProbe(probe, attachPoints: resolved, format: nil, name: name) {
+                result.append(typed)
+            }
+        }
+        return result
+    }
+
+    mutating func checkProbe(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
+                             name: String) -> TypedProbe? {
+        self.format = format
+        self.probeName = attachPoints.first.map(\.description) ?? name
+        scopes = [[:]]
+        loopDepth = 0
+        let errorsBefore = diagnostics.errors.count
+        var predicate: Expr?
+        if let p = probe.predicate {
+            let typed = checkExpr(p)
+            if typed.type != .none, !typed.type.isInteger, !typed.type.isPointer {
+                diagnostics.append(.error(p.range, "Invalid type for predicate: \(typed.type)"))
+            }
+            predicate = typed
+        }
+        let body = checkBlock(probe.body)
+        guard diagnostics.errors.count == errorsBefore else { return nil }
+        return TypedProbe(attachPoints: attachPoints, tracepointFormat: format, predicate: predicate,
+                          body: body, range: probe.range, displayName: name)
+    }
+
+    /// Whether the predicate or body names the `args` builtin anywhere.
+    static func usesArgs(_ probe: Probe) -> Bool {
+        var found = false
+        ASTWalker.visitExprs(probe) { e in
+            if case .identifier(let n) = e.kind, n == "args" { found = true }
+        }
+        return found
+    }
+
+    // MARK: Statements
+
+    mutating func checkBlock(_ block: Block) -> Block {
+        scopes.append([:])
+        defer { scopes.removeLast() }
+        return Block(block.statements.map { checkStmt($0) }, range: block.range)
+    }
+
+    mutating func checkStmt(_ stmt: Stmt) -> Stmt {
+        switch stmt.kind {
+        case .expr(let e):
+            return Stmt(.expr(checkExpr(e)), range: stmt.range)
+        case .assign(let target, let op, let value):
+            return checkAssignment(stmt, target: target, op: op, value: value)
+        case .ifElse(let cond, let then, let otherwise):
+            let c = checkCondition(cond)
+            return Stmt(.ifElse(condition: c, then: checkBlock(then), otherwise: otherwise.map { checkBlock($0) }),
+                        range: stmt.range)
+        case .whileLoop(let cond, let body):
+            let c = checkCondition(cond)
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            return Stmt(.whileLoop(condition: c, body: checkBlock(body)), range: stmt.range)
+        case .unroll(let count, let body):
+            let n = checkExpr(count)
+            if case .integer(let v) = n.kind, v >= 1, v <= 100 {
+            } else {
+                diagnostics.append(.error(count.range, "unroll count must be an integer literal from 1 to 100"))
+            }
+            return Stmt(.unroll(count: n, body: checkBlock(body)), range: stmt.range)
+        case .forMap:
+            diagnostics.append(.error(stmt.range, "for loops over maps are not supported yet"))
+            return stmt
+        case .breakLoop, .continueLoop:
+            if loopDepth == 0 {
+                let word = { if case .breakLoop = stmt.kind { return "break" }; return "continue" }()
+                diagnostics.append(.error(stmt.range, "'\(word)' statement is not allowed outside of a loop"))
+            }
+            return stmt
+        case .returnProbe:
+            return stmt
+        }
+    }
+
+    mutating func checkCondition(_ e: Expr) -> Expr {
+        let c = checkExpr(e)
+        if c.type != .none, !c.type.isInteger, !c.type.isPointer {
+            diagnostics.append(.error(e.range, "Invalid condition: expected an integer, got \(c.type)"))
+        }
+        return c
+    }
+
+    mutating func checkAssignment(_ stmt: Stmt, target: Expr, op: BinaryOp?, value: Expr) -> Stmt {
+        guard case .variable(let name) = target.kind else {
+            diagnostics.append(.error(target.range, "maps are not supported yet"))
+            return stmt
+        }
+        var v = checkExpr(value)
+        if let op {
+            var t = target
+            t.type = lookupVariable(name) ?? .none
+            if t.type == .none {
+                diagnostics.append(.error(target.range, "Undefined or undeclared variable: $\(name)"))
+                return stmt
+            }
+            v = checkBinary(Expr(.binary(op, t, value), range: stmt.range), op, t, v)
+        }
+        guard v.type != .none else { return stmt }
+        if v.type == .void {
+            diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
+            return stmt
+        }
+        var declared = lookupVariable(name)
+        if declared == nil {
+            declared = v.type.isInteger ? .int64.withSign(v.type.isSigned) : v.type
+            scopes[scopes.count - 1][name] = declared
+        } else if let d = declared, !Self.assignable(v.type, to: d) {
+            diagnostics.append(.error(stmt.range,
+                "Type mismatch for $\(name): trying to assign value of type '\(v.type)' when variable already contains a value of type '\(d)'"))
+            return stmt
+        }
+        var t = target
+        t.type = declared ?? v.type
+        return Stmt(.assign(target: t, op: nil, value: v), range: stmt.range)
+    }
+
+    static func assignable(_ from: SType, to: SType) -> Bool {
+        switch (from, to) {
+        case (.integer, .integer): return true
+        case (.string, .string): return true
+        case (.pointer, .pointer), (.integer, .pointer): return true
+        default: return from == to
+        }
+    }
+
+    func lookupVariable(_ name: String) -> SType? {
+        for scope in scopes.reversed() { if let t = scope[name] { return t } }
+        return nil
+    }
+}
+
+extension SType {
+    func withSign(_ signed: Bool) -> SType {
+        if case .integer(let bits, _) = self { return .integer(bits: bits, signed: signed) }
+        return self
+    }
+}

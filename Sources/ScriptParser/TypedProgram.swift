@@ -1,0 +1,60 @@
+/// What the front end hands to codegen: probes with concrete attach points and typed bodies.
+public struct TypedProgram: Sendable {
+    public var source: SourceFile
+    public var probes: [TypedProbe]
+    public var settings: Settings
+    public init(source: SourceFile, probes: [TypedProbe], settings: Settings) {
+        self.source = source; self.probes = probes; self.settings = settings
+    }
+}
+
+/// Limits and defaults a script can change with `config = {…}` or environment variables.
+public struct Settings: Sendable, Equatable {
+    /// `str()` buffer size and the default for `__data_loc` strings (BPFTRACE_STRLEN).
+    public var stringLength = 64
+    /// `join()`: how many arguments (BPFTRACE_MAX_JOIN_ARGS? bpftrace fixes 16) and bytes each.
+    public var joinArgumentCount = 16
+    public var joinArgumentSize = 1024
+    /// Bytes of the ring buffer events go through (power of two, page multiple).
+    public var ringBufferSize = 1 << 22
+    public init() {}
+}
+
+/// One BPF program to generate: a probe body and every concrete place it attaches to.
+public struct TypedProbe: Sendable {
+    public var attachPoints: [ResolvedAttachPoint]
+    /// The tracepoint whose record `args` reads, when the body uses `args`.
+    public var tracepointFormat: TracepointFormat?
+    public var predicate: Expr?
+    public var body: Block
+    public var range: SourceRange
+    /// The probe as written by the user (first attach point), for messages.
+    public var displayName: String
+    public init(attachPoints: [ResolvedAttachPoint], tracepointFormat: TracepointFormat?, predicate: Expr?,
+                body: Block, range: SourceRange, displayName: String) {
+        self.attachPoints = attachPoints; self.tracepointFormat = tracepointFormat; self.predicate = predicate
+        self.body = body; self.range = range; self.displayName = displayName
+    }
+}
+
+/// A concrete attach point after wildcard expansion.
+public enum ResolvedAttachPoint: Equatable, Hashable, Sendable, CustomStringConvertible {
+    case begin
+    case end
+    case tracepoint(TracepointID)
+    /// `interval:s:N` etc.: fires on one CPU every `nanoseconds`.
+    case interval(nanoseconds: UInt64)
+
+    /// bpftrace's full probe name: `tracepoint:syscalls:sys_enter_execve`, `interval:ms:100`.
+    public var description: String {
+        switch self {
+        case .begin: return "BEGIN"
+        case .end: return "END"
+        case .tracepoint(let id): return "tracepoint:\(id.category):\(id.name)"
+        case .interval(let ns):
+            if ns % 1_000_000_000 == 0 { return "interval:s:\(ns / 1_000_000_000)" }
+            if ns % 1_000_000 == 0 { return "interval:ms:\(ns / 1_000_000)" }
+            return "interval:us:\(ns / 1_000)"
+        }
+    }
+}

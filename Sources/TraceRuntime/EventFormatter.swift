@@ -1,0 +1,87 @@
+import BPFCodegen
+import Glibc
+import ScriptParser
+
+/// Renders ring-buffer records as text, by the layout the manifest gives each event id.
+struct EventFormatter {
+    let manifest: Manifest
+
+    enum Decoded {
+        case text([UInt8])
+        case exit
+        case malformed
+    }
+
+    func decode(_ record: UnsafeRawBufferPointer) -> Decoded {
+        guard record.count >= 8 else { return .malformed }
+        let id = Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        guard id >= 0, id < manifest.events.count else { return .malformed }
+        switch manifest.events[id] {
+        case .exit:
+            return .exit
+        case .printf(let format, let slots):
+            return .text(Self.render(format, slots, record))
+        case .join(let separator, let count, let size):
+            guard record.count >= 16 + count * size else { return .malformed }
+            let n = min(count, Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            var out: [UInt8] = []
+            for i in 0..<max(0, n) {
+                if i > 0 { out += separator.utf8 }
+                out += Self.cString(record, offset: 16 + i * size, capacity: size)
+            }
+            out.append(UInt8(ascii: "\n"))
+            return .text(out)
+        }
+    }
+
+    /// Bytes of a NUL-terminated string in a fixed-size slot (all of it when there is no NUL).
+    static func cString(_ record: UnsafeRawBufferPointer, offset: Int, capacity: Int) -> ArraySlice<UInt8> {
+        let end = min(record.count, offset + capacity)
+        guard offset < end else { return [] }
+        let bytes = UnsafeRawBufferPointer(rebasing: record[offset..<end])
+        let n = bytes.firstIndex(of: 0) ?? bytes.count
+        return ArraySlice(bytes[0..<n])
+    }
+
+    static func render(_ format: PrintfFormat, _ slots: [ArgumentSlot], _ record: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        var next = 0
+        for segment in format.segments {
+            switch segment {
+            case .literal(let s):
+                out += s.utf8
+            case .conversion(let conv):
+                guard next < slots.count else { continue }
+                let slot = slots[next]
+                next += 1
+                switch slot.kind {
+                case .string(let cap):
+                    var bytes = Array(cString(record, offset: slot.offset, capacity: cap))
+                    bytes.append(0)
+                    out += bytes.withUnsafeBufferPointer { p in
+                        p.baseAddress.map { base in
+                            base.withMemoryRebound(to: CChar.self, capacity: p.count) { cFormat(conv.cSpec, [$0]) }
+                        } ?? []
+                    }
+                case .signed, .unsigned:
+                    guard slot.offset + 8 <= record.count else { continue }
+                    let v = record.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self)
+                    out += cFormat(conv.cSpec, [v])
+                }
+            }
+        }
+        return out
+    }
+
+    /// snprintf with one argument, growing the buffer for wide fields.
+    static func cFormat(_ spec: String, _ args: [CVarArg]) -> [UInt8] {
+        var size = 64
+        while true {
+            var buffer = [CChar](repeating: 0, count: size)
+            let n = withVaList(args) { vsnprintf(&buffer, size, spec, $0) }
+            if n < 0 { return [] }
+            if Int(n) < size { return buffer[0..<Int(n)].map { UInt8(bitPattern: $0) } }
+            size = Int(n) + 1
+        }
+    }
+}

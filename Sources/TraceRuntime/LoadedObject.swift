@@ -1,0 +1,104 @@
+import BPFCodegen
+import CBPF
+import Glibc
+import ScriptParser
+
+/// A BPF object opened from memory and loaded into the kernel, with every link attached to it.
+/// `deinit` destroys the links and closes the object, which releases every program and map.
+public final class LoadedObject {
+    let object: OpaquePointer
+    let manifest: Manifest
+    private(set) var links: [OpaquePointer] = []
+    private(set) var perfEventFDs: [Int32] = []
+    /// The object bytes must outlive `bpf_object__open_mem`'s parsing; libbpf copies what it keeps.
+    private let bytes: [UInt8]
+
+    /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
+    public init(artifact: Artifact, source: SourceFile) throws {
+        LibbpfLog.install()
+        let bytes = artifact.object
+        self.bytes = bytes
+        manifest = artifact.manifest
+        var opts = bpf_object_open_opts()
+        opts.sz = MemoryLayout<bpf_object_open_opts>.size
+        let name = "swtrace"
+        let obj: OpaquePointer? = name.withCString { cname in
+            opts.object_name = cname
+            return bytes.withUnsafeBytes { buf in bpf_object__open_mem(buf.baseAddress, buf.count, &opts) }
+        }
+        guard let obj, libbpf_get_error(UnsafeRawPointer(obj)) == 0 else {
+            throw RuntimeError("libbpf could not open the generated BPF object", detail: LibbpfLog.take())
+        }
+        object = obj
+        _ = LibbpfLog.take()
+        let rc = bpf_object__load(obj)
+        if rc != 0 {
+            let log = LibbpfLog.take()
+            bpf_object__close(obj)
+            throw Self.loadError(rc: rc, log: log, manifest: artifact.manifest, source: source)
+        }
+    }
+
+    deinit {
+        detachAll()
+        bpf_object__close(object)
+    }
+
+    /// Destroys every link and perf event; programs and maps stay until the object closes.
+    public func detachAll() {
+        for link in links { bpf_link__destroy(link) }
+        links.removeAll()
+        for fd in perfEventFDs { close(fd) }
+        perfEventFDs.removeAll()
+    }
+
+    func program(named name: String) -> OpaquePointer? {
+        bpf_object__find_program_by_name(object, name)
+    }
+
+    func mapFD(_ name: String) -> Int32? {
+        guard let map = bpf_object__find_map_by_name(object, name) else { return nil }
+        let fd = bpf_map__fd(map)
+        return fd >= 0 ? fd : nil
+    }
+
+    func adopt(link: OpaquePointer) { links.append(link) }
+    func adopt(perfEventFD: Int32) { perfEventFDs.append(perfEventFD) }
+
+    /// Turns libbpf's load failure into one sentence tied to the probe and script line.
+    static func loadError(rc: Int32, log: String, manifest: Manifest, source: SourceFile) -> RuntimeError {
+        let errno = -rc
+        if errno == EPERM || errno == EACCES, !log.contains("-- BEGIN PROG LOAD LOG --") {
+            return RuntimeError("swtrace needs root (CAP_BPF and CAP_PERFMON) to load BPF programs: \(String(cString: strerror(errno)))",
+                                detail: log)
+        }
+        // libbpf names the failing program: "prog 'probe_3': BPF program load failed".
+        var probe: ProgramDescriptor?
+        for p in manifest.programs where log.contains("prog '\(p.name)'") {
+            probe = p
+            break
+        }
+        let reason = verifierReason(log)
+        guard let probe else {
+            return RuntimeError("the kernel refused to load the BPF object: \(reason ?? String(cString: strerror(errno)))",
+                                detail: log)
+        }
+        let (line, col) = source.location(of: probe.range.start)
+        var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(source.name):\(line):\(col)"
+        if let reason { message += ": \(reason)" }
+        message += " (run with -v for the verifier log)"
+        return RuntimeError(message, detail: log)
+    }
+
+    /// The verifier's own reason: the last log line before the instruction-count summary.
+    static func verifierReason(_ log: String) -> String? {
+        guard let begin = log.firstRange(of: "-- BEGIN PROG LOAD LOG --") else { return nil }
+        let body = log[begin.upperBound...]
+        let lines = body.split(separator: "\n").map(String.init)
+        let meaningful = lines.filter {
+            !$0.hasPrefix("libbpf:") && !$0.hasPrefix("processed ") && !$0.hasPrefix("-- END") && !$0.isEmpty
+                && !$0.hasPrefix(";")
+        }
+        return meaningful.last
+    }
+}

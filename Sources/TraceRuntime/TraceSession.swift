@@ -1,0 +1,137 @@
+import BPFCodegen
+import CBPF
+import Glibc
+import ScriptParser
+
+/// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+/// One run of a compiled script: attach, run BEGIN, print events until `exit()` or a signal,
+/// then detach, run END and release everything.
+public final class TraceSession {
+    public struct Options {
+        public var quiet = false
+        public var verbose = false
+        public init() {}
+    }
+
+    let object: LoadedObject
+    let output: OutputStream
+    let options: Options
+    private var ringBuffer: OpaquePointer?
+    private let sink: EventSink
+
+    /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
+    public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
+        LibbpfLog.echo = options.verbose
+        object = try LoadedObject(artifact: artifact, source: source)
+        self.output = output
+        self.options = options
+        sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest), output: output)
+    }
+
+    deinit {
+        if let ringBuffer { ring_buffer__free(ringBuffer) }
+    }
+
+    /// Attaches everything, runs until the script exits or a signal arrives, then cleans up.
+    /// Returns the process exit code.
+    public func run() throws -> Int32 {
+        Self.installSignalHandlers()
+        try storeStartTime()
+        guard let fd = object.mapFD(object.manifest.ringBufferMap) else {
+            throw RuntimeError("internal error: the event ring buffer is missing")
+        }
+        let ctx = Unmanaged.passUnretained(sink).toOpaque()
+        guard let rb = ring_buffer__new(fd, { ctx, data, size in
+            guard let ctx, let data else { return 0 }
+            let sink = Unmanaged<EventSink>.fromOpaque(ctx).takeUnretainedValue()
+            sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
+            return 0
+        }, ctx, nil) else {
+            throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
+        }
+        ringBuffer = rb
+
+        let attacher = ProbeAttacher(object: object)
+        let count = try attacher.attachAll()
+        if !options.quiet {
+            fputs("Attached \(count) probe\(count == 1 ? "" : "s")\n", stderr)
+        }
+        try attacher.run(.begin)
+
+        while stopRequested == 0, !sink.exitRequested {
+            let n = ring_buffer__poll(rb, 200)
+            if n < 0, n != -EINTR { break }
+        }
+
+        // No new events once detached; then drain what is queued, run END, drain its output.
+        object.detachAll()
+        if !sink.exitRequested { ring_buffer__consume(rb) }
+        sink.exitRequested = false
+        sink.ignoreExit = true
+        try attacher.run(.end)
+        ring_buffer__consume(rb)
+        reportLostEvents()
+        output.flush()
+        return 0
+    }
+
+    private func storeStartTime() throws {
+        guard let name = object.manifest.startTimeMap, let fd = object.mapFD(name) else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        var key: UInt32 = 0
+        var value = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        guard bpf_map_update_elem(fd, &key, &value, 0) == 0 else {
+            throw RuntimeError("could not store the start time: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Records the ring buffer could not take, summed over CPUs; never silent.
+    private func reportLostEvents() {
+        guard let fd = object.mapFD(object.manifest.lostEventsMap) else { return }
+        let cpus = Int(libbpf_num_possible_cpus())
+        guard cpus > 0 else { return }
+        var values = [UInt64](repeating: 0, count: cpus)
+        var key: UInt32 = 0
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return }
+        let lost = values.reduce(0, &+) + sink.malformed
+        if lost > 0 { output.write("Lost \(lost) events\n") }
+    }
+
+    static func installSignalHandlers() {
+        stopRequested = 0
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in stopRequested = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+    }
+}
+
+/// Receives records from libbpf's ring-buffer callback.
+final class EventSink {
+    let formatter: EventFormatter
+    let output: OutputStream
+    var exitRequested = false
+    /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
+    var ignoreExit = false
+    var malformed: UInt64 = 0
+
+    init(formatter: EventFormatter, output: OutputStream) {
+        self.formatter = formatter
+        self.output = output
+    }
+
+    func handle(_ record: UnsafeRawBufferPointer) {
+        // Records queued behind exit() are dropped, as bpftrace stops at exit().
+        if exitRequested { return }
+        switch formatter.decode(record) {
+        case .text(let bytes): output.write(bytes)
+        case .exit: if !ignoreExit { exitRequested = true }
+        case .malformed: malformed += 1
+        }
+    }
+}

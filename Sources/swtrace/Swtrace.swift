@@ -1,0 +1,133 @@
+import ArgumentParser
+import BPFCodegen
+import Glibc
+import ScriptParser
+import TraceRuntime
+
+/// The `swtrace` command: bpftrace's options, over swtrace's compiler and runtime.
+@main
+struct Swtrace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swtrace",
+        abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
+        usage: """
+            swtrace [options] FILENAME
+            swtrace [options] -e 'program'
+            swtrace -l [PATTERN]
+            """)
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
+    var program: String?
+
+    @Flag(name: .customShort("l"), help: "List probes matching PATTERN (all tracepoints without one).")
+    var list = false
+
+    @Flag(name: .shortAndLong, help: "Verbose: field types with -l; libbpf and verifier messages otherwise.")
+    var verbose = false
+
+    @Flag(name: .customShort("q"), help: "Quiet: no 'Attached N probes' line.")
+    var quiet = false
+
+    @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
+    var dryRun = false
+
+    @Option(name: [.customShort("d"), .customLong("emit-llvm")], help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
+    var emitLLVM: String?
+
+    @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the BPF object to FILE.", valueName: "FILE"))
+    var emitELF: String?
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("Write the program's output to FILE.", valueName: "FILE"))
+    var outputFile: String?
+
+    @Option(name: .customShort("B"), help: ArgumentHelp("Output buffering: line, full or none.", valueName: "MODE"))
+    var buffering: String = "line"
+
+    @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
+    var noWarnings = false
+
+    @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
+    var arguments: [String] = []
+
+    func run() throws {
+        if list { throw ExitCode(listProbes()) }
+        guard let source = try loadSource() else {
+            fputs("USAGE: swtrace [options] FILENAME | -e 'program' | -l [PATTERN]\n", stderr)
+            throw ExitCode(1)
+        }
+        throw ExitCode(try trace(source))
+    }
+
+    func listProbes() -> Int32 {
+        _ = TracefsCatalog.ensureTracefsMounted()
+        do {
+            let text = try ProbeLister(catalog: TracefsCatalog()).list(pattern: arguments.first ?? program, verbose: verbose)
+            fputs(text, stdout)
+            return 0
+        } catch {
+            fputs("\(error)\n", stderr)
+            return 1
+        }
+    }
+
+    func loadSource() throws -> SourceFile? {
+        if let program { return SourceFile(name: "stdin", text: program) }
+        guard let path = arguments.first else { return nil }
+        switch readFileContents(path) {
+        case .success(let bytes): return SourceFile(name: path, text: String(decoding: bytes, as: UTF8.self))
+        case .failure(let e):
+            fputs("ERROR: could not read \(e)\n", stderr)
+            throw ExitCode(1)
+        }
+    }
+
+    func trace(_ source: SourceFile) throws -> Int32 {
+        guard let mode = OutputStream.Buffering(rawValue: buffering) else {
+            fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
+            return 1
+        }
+        _ = TracefsCatalog.ensureTracefsMounted()
+        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+        let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
+        fputs(DiagnosticRenderer.render(shown, in: source), stderr)
+        guard let typed else { return 1 }
+
+        let artifact: Artifact
+        do {
+            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil))
+        } catch let e as CodegenError {
+            if let range = e.range {
+                fputs(DiagnosticRenderer.render(.error(range, e.message), in: source), stderr)
+            } else {
+                fputs("ERROR: \(e.message)\n", stderr)
+            }
+            return 1
+        }
+        if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
+        if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
+        if (emitLLVM != nil || emitELF != nil), !dryRun { return 0 }
+
+        do {
+            let output = try outputFile.map { try OutputStream(path: $0, buffering: mode) } ?? OutputStream(buffering: mode)
+            var options = TraceSession.Options()
+            options.quiet = quiet
+            options.verbose = verbose
+            let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            if dryRun { return 0 }
+            return try session.run()
+        } catch let e as RuntimeError {
+            fputs("ERROR: \(e.message)\n", stderr)
+            if verbose, let detail = e.detail { fputs(detail, stderr) }
+            return 1
+        }
+    }
+
+    func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+        guard let f = fopen(path, "w") else {
+            fputs("ERROR: could not write \(path): \(String(cString: strerror(errno)))\n", stderr)
+            return false
+        }
+        defer { fclose(f) }
+        return bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
+    }
+}
