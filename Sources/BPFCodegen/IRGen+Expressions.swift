@@ -27,6 +27,8 @@ extension IRGen {
             return emitBuiltin(b)
         case .tracepointField(let f):
             return emitFieldLoad(f, e.type)
+        case .probeValue(let v):
+            return try emitProbeValue(v, e)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")

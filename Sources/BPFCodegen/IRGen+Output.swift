@@ -37,7 +37,11 @@ extension IRGen {
         LLVMBuildBr(builder, done)
 
         LLVMPositionBuilderAtEnd(builder, reserved)
-        m.store64(m.const64(eventID), at: record, 0)
+        // Header: event id in the low half, CPU in the high half, so user space can keep each
+        // CPU's partial lines (printf without "\n", then join) together.
+        let cpu = LLVMBuildZExt(builder, m.callHelper(.getSmpProcessorId, [], name: "cpu"), m.i64, "")!
+        let header = LLVMBuildOr(builder, m.const64(eventID), LLVMBuildShl(builder, cpu, m.const64(32), ""), "")!
+        m.store64(header, at: record, 0)
         try fill(record)
         m.callHelper(.ringbufSubmit, returns: m.void, [record, m.const64(0)])
         LLVMBuildBr(builder, done)

@@ -47,23 +47,13 @@ final class IRGen {
         LLVMDIBuilderFinalize(m.di)
     }
 
-    /// The ELF section that tells libbpf the program type.
-    static func section(for ap: ResolvedAttachPoint) -> String {
-        switch ap {
-        case .begin: return "raw_tp/swtrace_begin"
-        case .end: return "raw_tp/swtrace_end"
-        case .tracepoint(let id): return "tracepoint/\(id.category)/\(id.name)"
-        case .interval: return "perf_event"
-        }
-    }
-
     func emitProbe(_ probe: TypedProbe, index: Int) throws {
         guard let first = probe.attachPoints.first else { return }
         let name = "probe_\(index)"
         var params: [LLVMTypeRef?] = [m.i8p]
         let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 1, 0) }
         let fn = LLVMAddFunction(m.module, name, fnType)!
-        LLVMSetSection(fn, Self.section(for: first))
+        LLVMSetSection(fn, ProgramSection.name(for: first))
         // No unwind tables: the BPF backend would emit an .eh_frame that libbpf only skips.
         let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
         LLVMAddAttributeAtIndex(fn, UInt32.max /* function index */, nounwind)

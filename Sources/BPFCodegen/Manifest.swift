@@ -3,7 +3,8 @@ import ScriptParser
 /// Everything the runtime needs to attach programs and decode what they send, handed over by
 /// codegen with the object. The runtime never re-reads the script.
 public struct Manifest: Sendable {
-    /// Indexed by event id: the first 8 bytes of every ring-buffer record.
+    /// Indexed by event id. Every ring-buffer record starts with a u64 header: the event id in
+    /// its low 32 bits, the CPU that sent it in the high 32.
     public var events: [EventDescriptor] = []
     public var programs: [ProgramDescriptor] = []
     /// Name of the BPF ring buffer map records arrive through.

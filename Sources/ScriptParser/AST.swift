@@ -187,6 +187,8 @@ public struct Expr: Sendable {
         case builtin(Builtin)
         /// `args->name` on a tracepoint: a field of the probe's context record.
         case tracepointField(TracepointField)
+        /// A probe-dependent value (`arg0`, `retval`, `func`, …).
+        case probeValue(ProbeValue)
     }
     public var kind: Kind
     public var range: SourceRange

@@ -28,7 +28,7 @@ enum ASTWalker {
     static func children(_ e: Expr) -> [Expr] {
         switch e.kind {
         case .integer, .string, .identifier, .positional, .positionalCount, .variable, .sizeofType, .offsetof,
-             .builtin, .tracepointField:
+             .builtin, .tracepointField, .probeValue:
             return []
         case .map(_, let keys): return keys
         case .call(_, let args): return args

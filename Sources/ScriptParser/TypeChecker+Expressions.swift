@@ -13,6 +13,8 @@ extension TypeChecker {
             out.type = b.type
         case .tracepointField(let f):
             out.type = fieldType(f)
+        case .probeValue:
+            break  // typed when resolved
         case .variable(let name):
             guard let t = lookupVariable(name) else {
                 let all = scopes.flatMap(\.keys).map { "$" + $0 }
@@ -70,11 +72,12 @@ extension TypeChecker {
         if let b = Builtin(rawValue: name) {
             return Expr(.builtin(b), range: e.range, type: b.type)
         }
+        if let resolved = checkProbeBuiltin(e, name) { return resolved }
         if name == "args" {
             diagnostics.append(.error(e.range, "args must be followed by a field: args->NAME"))
             return e
         }
-        let names = Builtin.allCases.map(\.rawValue) + ["args"]
+        let names = Builtin.allCases.map(\.rawValue) + ["args"] + Self.probeBuiltinNames
         diagnostics.append(.error(e.range, "Unknown identifier: '\(name)'",
                                   suggestion: Suggestion.closest(to: name, among: names)))
         return e

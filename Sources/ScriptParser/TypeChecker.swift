@@ -7,6 +7,8 @@ public struct TypeChecker {
     /// Where `args` points for the body being checked.
     var format: TracepointFormat?
     var probeName = ""
+    /// The concrete attach points of the body being checked.
+    var attachPoints: [ResolvedAttachPoint] = []
     /// Scratch variables, innermost block last.
     var scopes: [[String: SType]] = []
     var loopDepth = 0
@@ -67,6 +69,7 @@ public struct TypeChecker {
     mutating func checkProbe(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
                              name: String) -> TypedProbe? {
         self.format = format
+        self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
         scopes = [[:]]
         loopDepth = 0

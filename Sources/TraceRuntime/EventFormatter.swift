@@ -12,9 +12,15 @@ struct EventFormatter {
         case malformed
     }
 
+    /// The CPU that sent a record (the header's high half).
+    static func cpu(of record: UnsafeRawBufferPointer) -> Int {
+        guard record.count >= 8 else { return 0 }
+        return Int(record.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+    }
+
     func decode(_ record: UnsafeRawBufferPointer) -> Decoded {
         guard record.count >= 8 else { return .malformed }
-        let id = Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let id = Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         guard id >= 0, id < manifest.events.count else { return .malformed }
         switch manifest.events[id] {
         case .exit:

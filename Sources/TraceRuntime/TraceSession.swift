@@ -72,6 +72,7 @@ public final class TraceSession {
         sink.ignoreExit = true
         try attacher.run(.end)
         ring_buffer__consume(rb)
+        sink.flushPartialLines()
         reportLostEvents()
         output.flush()
         return 0
@@ -119,6 +120,9 @@ final class EventSink {
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
     var ignoreExit = false
     var malformed: UInt64 = 0
+    /// Text after the last newline each CPU sent: printed once its line is complete, so lines
+    /// from different CPUs never interleave.
+    private var partialLines: [Int: [UInt8]] = [:]
 
     init(formatter: EventFormatter, output: OutputStream) {
         self.formatter = formatter
@@ -129,9 +133,25 @@ final class EventSink {
         // Records queued behind exit() are dropped, as bpftrace stops at exit().
         if exitRequested { return }
         switch formatter.decode(record) {
-        case .text(let bytes): output.write(bytes)
+        case .text(let bytes): emit(bytes, cpu: EventFormatter.cpu(of: record))
         case .exit: if !ignoreExit { exitRequested = true }
         case .malformed: malformed += 1
         }
+    }
+
+    private func emit(_ bytes: [UInt8], cpu: Int) {
+        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
+            partialLines[cpu, default: []] += bytes
+            return
+        }
+        if let pending = partialLines.removeValue(forKey: cpu) { output.write(pending) }
+        output.write(bytes[...lastNewline])
+        if lastNewline + 1 < bytes.count { partialLines[cpu] = Array(bytes[(lastNewline + 1)...]) }
+    }
+
+    /// Prints text that never got its newline (at exit).
+    func flushPartialLines() {
+        for cpu in partialLines.keys.sorted() { output.write(partialLines[cpu] ?? []) }
+        partialLines.removeAll()
     }
 }
