@@ -91,6 +91,7 @@ extension TypeChecker {
             }
             return e
         }
+        if format == nil, let resolved = checkProbeArgsField(e, name) { return resolved }
         guard let format else {
             diagnostics.append(.error(base.range,
                 "The args builtin can only be used with tracepoint probes (\(probeName) used here)"))
