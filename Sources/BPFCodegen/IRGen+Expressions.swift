@@ -29,6 +29,12 @@ extension IRGen {
             return emitFieldLoad(f, e.type)
         case .probeValue(let v):
             return try emitProbeValue(v, e)
+        case .map(let name, let keys):
+            return try emitMapRead(name, keys)
+        case .increment(let target, let inc, let prefix):
+            return try emitIncrement(target, increment: inc, prefix: prefix)
+        case .call("has_key", let args):
+            return try emitHasKey(args)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
@@ -135,7 +141,11 @@ extension IRGen {
             return try emitShortCircuit(op, a, b)
         }
         let x = try emitInt(a), y = try emitInt(b)
-        let signed = a.type.isSigned || b.type.isSigned
+        return applyIntegerOp(op, x, y, signed: a.type.isSigned || b.type.isSigned, leftSigned: a.type.isSigned)
+    }
+
+    /// An arithmetic, bitwise or comparison operator on two i64 values.
+    func applyIntegerOp(_ op: BinaryOp, _ x: LLVMValueRef, _ y: LLVMValueRef, signed: Bool, leftSigned: Bool) -> LLVMValueRef {
         func cmp(_ s: LLVMIntPredicate, _ u: LLVMIntPredicate) -> LLVMValueRef {
             LLVMBuildZExt(builder, LLVMBuildICmp(builder, signed ? s : u, x, y, ""), m.i64, "")
         }
@@ -149,14 +159,21 @@ extension IRGen {
         case .bitOr: return LLVMBuildOr(builder, x, y, "")
         case .bitXor: return LLVMBuildXor(builder, x, y, "")
         case .shl: return LLVMBuildShl(builder, x, y, "")
-        case .shr: return a.type.isSigned ? LLVMBuildAShr(builder, x, y, "") : LLVMBuildLShr(builder, x, y, "")
+        case .shr: return leftSigned ? LLVMBuildAShr(builder, x, y, "") : LLVMBuildLShr(builder, x, y, "")
         case .eq: return cmp(LLVMIntEQ, LLVMIntEQ)
         case .ne: return cmp(LLVMIntNE, LLVMIntNE)
         case .lt: return cmp(LLVMIntSLT, LLVMIntULT)
         case .le: return cmp(LLVMIntSLE, LLVMIntULE)
         case .gt: return cmp(LLVMIntSGT, LLVMIntUGT)
         case .ge: return cmp(LLVMIntSGE, LLVMIntUGE)
-        case .logicalAnd, .logicalOr: return m.const64(0)
+        case .logicalAnd:
+            let both = LLVMBuildAnd(builder, LLVMBuildICmp(builder, LLVMIntNE, x, m.const64(0), ""),
+                                    LLVMBuildICmp(builder, LLVMIntNE, y, m.const64(0), ""), "")
+            return LLVMBuildZExt(builder, both, m.i64, "")
+        case .logicalOr:
+            let either = LLVMBuildOr(builder, LLVMBuildICmp(builder, LLVMIntNE, x, m.const64(0), ""),
+                                     LLVMBuildICmp(builder, LLVMIntNE, y, m.const64(0), ""), "")
+            return LLVMBuildZExt(builder, either, m.i64, "")
         }
     }
 

@@ -9,7 +9,8 @@ extension IRGen {
         case "printf": try emitPrintf(args)
         case "join": try emitJoin(args)
         case "exit": emitExit()
-        case "str": break  // a value with no effect
+        case "str", "has_key": break  // values with no effect
+        case "delete", "clear", "zero", "print": try emitMapFunction(e, name, args)
         default: throw CodegenError("function \(name) is not supported yet", range: e.range)
         }
     }
@@ -27,13 +28,7 @@ extension IRGen {
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, record, ""), full, reserved)
 
         LLVMPositionBuilderAtEnd(builder, full)
-        let key = allocaInEntry(bytes: 8)
-        let lost = m.callHelper(.mapLookupElem, returns: m.i8p, [LLVMBuildBitCast(builder, lostMap, m.i8p, ""), key])
-        let bump = appendBlock("lost.bump")
-        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, lost, ""), done, bump)
-        LLVMPositionBuilderAtEnd(builder, bump)
-        let counter = LLVMBuildBitCast(builder, lost, m.i64p, "")!
-        LLVMBuildStore(builder, LLVMBuildAdd(builder, LLVMBuildLoad2(builder, m.i64, counter, ""), m.const64(1), ""), counter)
+        bumpLossCounter(slot: 0)
         LLVMBuildBr(builder, done)
 
         LLVMPositionBuilderAtEnd(builder, reserved)
@@ -44,6 +39,20 @@ extension IRGen {
         m.store64(header, at: record, 0)
         try fill(record)
         m.callHelper(.ringbufSubmit, returns: m.void, [record, m.const64(0)])
+        LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, done)
+    }
+
+    /// Adds one to a slot of the per-CPU loss counters (0: ring buffer full, 1: map full).
+    func bumpLossCounter(slot: Int) {
+        let key = allocaInEntry(bytes: 8)
+        if slot != 0 { LLVMBuildStore(builder, m.const32(slot), LLVMBuildBitCast(builder, key, LLVMPointerType(m.i32, 0), "")) }
+        let lost = m.callHelper(.mapLookupElem, returns: m.i8p, [LLVMBuildBitCast(builder, lostMap, m.i8p, ""), key])
+        let bump = appendBlock("lost.bump"), done = appendBlock("lost.done")
+        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, lost, ""), done, bump)
+        LLVMPositionBuilderAtEnd(builder, bump)
+        let counter = LLVMBuildBitCast(builder, lost, m.i64p, "")!
+        LLVMBuildStore(builder, LLVMBuildAdd(builder, LLVMBuildLoad2(builder, m.i64, counter, ""), m.const64(1), ""), counter)
         LLVMBuildBr(builder, done)
         LLVMPositionBuilderAtEnd(builder, done)
     }

@@ -29,6 +29,8 @@ extension IRGen {
                          [dest, m.const64(capacity), address])
         case .probeValue(let v):
             try emitProbeValueString(v, e, into: dest, capacity: capacity)
+        case .map(let name, let keys):
+            try emitMapReadString(name, keys, into: dest, capacity: capacity)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
             LLVMBuildMemCpy(builder, dest, 1, v.storage, 8, m.const64(min(capacity, v.type.size)))

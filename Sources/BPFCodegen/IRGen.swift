@@ -17,6 +17,10 @@ final class IRGen {
     let eventsMap: LLVMValueRef
     let lostMap: LLVMValueRef
     var startMap: LLVMValueRef?
+    /// Script maps by name (without `@`), with their descriptor index.
+    var scriptMaps: [String: (global: LLVMValueRef, index: Int)] = [:]
+    /// Per-CPU array whose one value is never written: the zeroes new aggregation entries start from.
+    var zeroMap: LLVMValueRef?
 
     // State of the probe function being emitted.
     var function: LLVMValueRef?
@@ -27,6 +31,9 @@ final class IRGen {
     var format: TracepointFormat?
     var variables: [[String: (storage: LLVMValueRef, type: SType)]] = []
     var loops: [(breakTo: LLVMBasicBlockRef, continueTo: LLVMBasicBlockRef)] = []
+    /// Stack slots whose lifetime ends with the innermost statement (or block, for variables).
+    /// Ending lifetimes lets LLVM reuse the slots: the BPF stack is only 512 bytes.
+    var temporaries: [[(pointer: LLVMValueRef, bytes: Int)]] = []
 
     init(program: TypedProgram) {
         self.program = program
@@ -34,8 +41,11 @@ final class IRGen {
         m.defineLicense()
         eventsMap = m.define(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer,
                                            maxEntries: program.settings.ringBufferSize))
+        // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was full.
         lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
-                                         maxEntries: 1, keySize: 4, valueSize: 8))
+                                         maxEntries: 2, keySize: 4, valueSize: 8))
+        manifest.maxMapKeys = program.settings.maxMapKeys
+        defineScriptMaps()
     }
 
     var builder: LLVMBuilderRef { m.builder }
@@ -73,6 +83,7 @@ final class IRGen {
         context = LLVMGetParam(fn, 0)
         variables = [[:]]
         loops = []
+        temporaries = [[]]
         let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
         let exit = LLVMAppendBasicBlockInContext(m.context, fn, "exit")!
         entryBlock = entry
@@ -118,23 +129,49 @@ final class IRGen {
 
     func emitBlock(_ block: Block) throws {
         variables.append([:])
-        defer { variables.removeLast() }
+        temporaries.append([])  // the block's variables
+        defer {
+            variables.removeLast()
+            endLifetimes(temporaries.removeLast())
+        }
         for stmt in block.statements {
             if !currentBlockIsOpen {
                 // Code after break/continue/return: emit into an unreachable block LLVM drops.
                 LLVMPositionBuilderAtEnd(builder, appendBlock("dead"))
             }
             setLocation(stmt.range)
+            temporaries.append([])
             try emitStmt(stmt)
+            var done = temporaries.removeLast()
+            // A variable first assigned in this statement belongs to the block, not the statement.
+            if case .assign(let target, _, _) = stmt.kind, case .variable(let name) = target.kind,
+               let storage = variables.last?[name]?.storage,
+               let i = done.firstIndex(where: { $0.pointer == storage }) {
+                temporaries[temporaries.count - 1].append(done.remove(at: i))
+            }
+            endLifetimes(done)
         }
+    }
+
+    func endLifetimes(_ slots: [(pointer: LLVMValueRef, bytes: Int)]) {
+        guard currentBlockIsOpen else { return }
+        for slot in slots { callLifetime("llvm.lifetime.end.p0i8", slot.pointer, slot.bytes) }
+    }
+
+    func callLifetime(_ intrinsic: String, _ pointer: LLVMValueRef, _ bytes: Int) {
+        var params: [LLVMTypeRef?] = [m.i64, m.i8p]
+        let type = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.void, $0.baseAddress, 2, 0) }!
+        let fn = LLVMGetNamedFunction(m.module, intrinsic) ?? LLVMAddFunction(m.module, intrinsic, type)
+        var args: [LLVMValueRef?] = [m.const64(bytes), pointer]
+        _ = args.withUnsafeMutableBufferPointer { LLVMBuildCall2(builder, type, fn, $0.baseAddress, 2, "") }
     }
 
     func emitStmt(_ stmt: Stmt) throws {
         switch stmt.kind {
         case .expr(let e):
             try emitEffect(e)
-        case .assign(let target, _, let value):
-            try emitAssignment(target, value)
+        case .assign(let target, let op, let value):
+            try emitAssignment(target, op, value)
         case .ifElse(let cond, let then, let otherwise):
             let thenBB = appendBlock("if.then"), elseBB = appendBlock("if.else"), done = appendBlock("if.end")
             LLVMBuildCondBr(builder, try emitTruth(cond), thenBB, otherwise == nil ? done : elseBB)
@@ -180,7 +217,11 @@ final class IRGen {
         }
     }
 
-    func emitAssignment(_ target: Expr, _ value: Expr) throws {
+    func emitAssignment(_ target: Expr, _ op: BinaryOp?, _ value: Expr) throws {
+        if case .map(let name, let keys) = target.kind {
+            try emitMapAssignment(name, keys, op, value)
+            return
+        }
         guard case .variable(let name) = target.kind else {
             throw CodegenError("only variables can be assigned", range: target.range)
         }
@@ -218,8 +259,10 @@ final class IRGen {
         let words = (bytes + 7) / 8
         let a = LLVMBuildAlloca(builder, LLVMArrayType(m.i64, UInt32(words)), name)!
         LLVMSetAlignment(a, 8)
-        LLVMPositionBuilderAtEnd(builder, current)
         let p = LLVMBuildBitCast(builder, a, m.i8p, "")!
+        LLVMPositionBuilderAtEnd(builder, current)
+        callLifetime("llvm.lifetime.start.p0i8", p, words * 8)
+        if !temporaries.isEmpty { temporaries[temporaries.count - 1].append((p, words * 8)) }
         // The verifier rejects reads of stack bytes never written.
         LLVMBuildMemSet(builder, p, LLVMConstInt(m.i8, 0, 0), m.const64(words * 8), 8)
         return p

@@ -7,12 +7,16 @@ public struct Manifest: Sendable {
     /// its low 32 bits, the CPU that sent it in the high 32.
     public var events: [EventDescriptor] = []
     public var programs: [ProgramDescriptor] = []
+    /// Every script map, in order of first use: what exit-time printing walks.
+    public var maps: [MapDescriptor] = []
     /// Name of the BPF ring buffer map records arrive through.
     public var ringBufferMap = "events"
     /// Per-CPU array of one u64: records dropped because the ring buffer was full.
     public var lostEventsMap = "lost_events"
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.
     public var startTimeMap: String?
+    /// Entries each map holds, for the "map full" warning.
+    public var maxMapKeys = 4096
     public init() {}
 }
 
@@ -24,6 +28,71 @@ public enum EventDescriptor: Sendable, Equatable {
     case join(separator: String, argumentCount: Int, argumentSize: Int)
     /// `exit()`: stop tracing.
     case exit
+    /// `print(@m, top, divisor)`: index into `Manifest.maps`; 0 means no top / no divisor.
+    case printMap(map: Int, top: Int, divisor: UInt64)
+    /// `clear(@m)`: delete every entry.
+    case clearMap(map: Int)
+    /// `zero(@m)`: keep the keys, zero the values.
+    case zeroMap(map: Int)
+    /// `print(value)`: one value at offset 8.
+    case printValue(ArgumentSlot)
+}
+
+/// A script map as it lives in the kernel: where, and how its keys and values are laid out.
+public struct MapDescriptor: Sendable, Equatable {
+    /// The map's name in the ELF object (`m0`, `m1`, …; kernel map names are short).
+    public var elfName: String
+    public var info: MapInfo
+    /// Key parts, each 8-byte aligned; a map without keys has one zero u64 key.
+    public var keySlots: [ArgumentSlot]
+    public var keySize: Int
+    /// Bytes of one value (per CPU for aggregations).
+    public var valueSize: Int
+    /// Aggregations live in per-CPU maps and are combined in user space.
+    public var perCPU: Bool
+    public var scriptName: String { info.displayName }
+
+    public init(elfName: String, info: MapInfo, keySlots: [ArgumentSlot], keySize: Int, valueSize: Int, perCPU: Bool) {
+        self.elfName = elfName; self.info = info; self.keySlots = keySlots; self.keySize = keySize
+        self.valueSize = valueSize; self.perCPU = perCPU
+    }
+
+    /// Buckets of a hist (66: negatives, zero, then powers of two) or lhist (range plus two).
+    public static func bucketCount(_ v: MapValueType) -> Int {
+        switch v {
+        case .hist: return 66
+        case .lhist(let lo, let hi, let step):
+            let span = hi - lo
+            return Int((span + step - 1) / step) + 2
+        default: return 0
+        }
+    }
+
+    /// The layout codegen and the runtime agree on for each value type.
+    public static func layout(for info: MapInfo) -> (keySlots: [ArgumentSlot], keySize: Int, valueSize: Int, perCPU: Bool) {
+        var slots: [ArgumentSlot] = []
+        var offset = 0
+        for t in info.keyTypes {
+            let kind: ArgumentSlot.Kind
+            switch t {
+            case .string(let n): kind = .string(capacity: n)
+            case .integer(_, let signed): kind = signed ? .signed : .unsigned
+            default: kind = .unsigned
+            }
+            let slot = ArgumentSlot(offset: offset, kind: kind)
+            slots.append(slot)
+            offset += slot.size
+        }
+        let keySize = max(8, offset)
+        let valueSize: Int
+        switch info.value {
+        case .count, .sum: valueSize = 8
+        case .min, .max, .avg, .stats: valueSize = 16
+        case .hist, .lhist: valueSize = 8 * bucketCount(info.value)
+        case .plain(let t): valueSize = max(8, (t.size + 7) & ~7)
+        }
+        return (slots, keySize, valueSize, info.value.isAggregation)
+    }
 }
 
 /// Where one argument sits in a record and how to read it.

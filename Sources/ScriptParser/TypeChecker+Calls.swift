@@ -1,6 +1,6 @@
 /// Typing of function calls: argument counts, argument types, printf formats.
 extension TypeChecker {
-    static let functionNames = ["printf", "join", "str", "exit"]
+    static let functionNames = ["printf", "join", "str", "exit"] + aggregationFunctions + mapFunctions
 
     mutating func checkCall(_ e: Expr, name: String, args rawArgs: [Expr]) -> Expr {
         var out = e
@@ -9,6 +9,11 @@ extension TypeChecker {
             let nameRange = SourceRange(e.range.start, e.range.start + name.utf8.count)
             diagnostics.append(.error(nameRange, "Unknown function: \(name)",
                                       suggestion: Suggestion.closest(to: name, among: Self.functionNames)))
+            return out
+        }
+        if Self.mapFunctions.contains(name) { return checkMapFunction(e, name, rawArgs) }
+        if Self.aggregationFunctions.contains(name) {
+            diagnostics.append(.error(e.range, "\(name)() should be directly assigned to a map: @x = \(name)(...)"))
             return out
         }
         let args = rawArgs.map { checkExpr($0) }

@@ -56,11 +56,44 @@ extension TypeChecker {
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
             }
-        case .tuple, .tupleElement, .cast, .index, .increment, .sizeofType, .sizeofExpr, .offsetof,
-             .positional, .positionalCount, .map:
+        case .map(let name, let keys):
+            return checkMapRead(e, name: name, keys: keys)
+        case .increment(let target, let inc, let prefix):
+            return checkIncrement(e, target, inc, prefix)
+        case .tuple, .tupleElement, .cast, .index, .sizeofType, .sizeofExpr, .offsetof,
+             .positional, .positionalCount:
             diagnostics.append(.error(e.range, "this expression is not supported yet"))
         }
         return out
+    }
+
+    /// `$x++`, `--@m[k]`: integer variables and plain integer maps.
+    mutating func checkIncrement(_ e: Expr, _ target: Expr, _ inc: Bool, _ prefix: Bool) -> Expr {
+        var t: Expr
+        switch target.kind {
+        case .variable(let name):
+            guard let vt = lookupVariable(name) else {
+                diagnostics.append(.error(target.range, "Undefined or undeclared variable: $\(name)"))
+                return e
+            }
+            t = target
+            t.type = vt
+        case .map(let name, let keys):
+            if let info = maps[name], info.value.isAggregation {
+                diagnostics.append(.error(e.range, "@\(name) holds a \(info.value)() aggregation and cannot be incremented"))
+                return e
+            }
+            t = checkMapRead(target, name: name, keys: keys)
+        default:
+            diagnostics.append(.error(e.range, "++ and -- apply to variables and maps only"))
+            return e
+        }
+        guard t.type != .none else { return e }
+        guard t.type.isInteger else {
+            diagnostics.append(.error(e.range, "++ and -- need an integer, got \(t.type)"))
+            return e
+        }
+        return Expr(.increment(t, increment: inc, prefix: prefix), range: e.range, type: t.type)
     }
 
     mutating func invalidOperand(_ e: Expr, _ op: String, _ t: SType) -> Expr {

@@ -12,13 +12,17 @@ public struct TypeChecker {
     /// Scratch variables, innermost block last.
     var scopes: [[String: SType]] = []
     var loopDepth = 0
+    /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
+    var maps: [String: MapInfo] = [:]
+    var mapOrder: [String] = []
 
     /// Checks a parsed program. The result is nil when any error was found.
     public static func check(_ program: Program, source: SourceFile, catalog: Catalog) -> (TypedProgram?, Diagnostics) {
         var checker = TypeChecker(catalog: catalog)
         let probes = checker.checkProgram(program)
         if checker.diagnostics.hasErrors { return (nil, checker.diagnostics) }
-        return (TypedProgram(source: source, probes: probes, settings: checker.settings), checker.diagnostics)
+        let maps = checker.mapOrder.compactMap { checker.maps[$0] }
+        return (TypedProgram(source: source, probes: probes, maps: maps, settings: checker.settings), checker.diagnostics)
     }
 
     init(catalog: Catalog) { self.catalog = catalog }
@@ -150,8 +154,11 @@ public struct TypeChecker {
     }
 
     mutating func checkAssignment(_ stmt: Stmt, target: Expr, op: BinaryOp?, value: Expr) -> Stmt {
+        if case .map(let mapName, let keys) = target.kind {
+            return checkMapAssignment(stmt, target: target, name: mapName, keys: keys, op: op, value: value)
+        }
         guard case .variable(let name) = target.kind else {
-            diagnostics.append(.error(target.range, "maps are not supported yet"))
+            diagnostics.append(.error(target.range, "Only variables ($x) and maps (@x) can be assigned to"))
             return stmt
         }
         var v = checkExpr(value)

@@ -2,9 +2,11 @@
 public struct TypedProgram: Sendable {
     public var source: SourceFile
     public var probes: [TypedProbe]
+    /// Every map, in order of first use.
+    public var maps: [MapInfo]
     public var settings: Settings
-    public init(source: SourceFile, probes: [TypedProbe], settings: Settings) {
-        self.source = source; self.probes = probes; self.settings = settings
+    public init(source: SourceFile, probes: [TypedProbe], maps: [MapInfo] = [], settings: Settings) {
+        self.source = source; self.probes = probes; self.maps = maps; self.settings = settings
     }
 }
 
@@ -17,6 +19,8 @@ public struct Settings: Sendable, Equatable {
     public var joinArgumentSize = 1024
     /// Bytes of the ring buffer events go through (power of two, page multiple).
     public var ringBufferSize = 1 << 22
+    /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
+    public var maxMapKeys = 4096
     public init() {}
 }
 

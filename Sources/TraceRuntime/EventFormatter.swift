@@ -9,6 +9,10 @@ struct EventFormatter {
     enum Decoded {
         case text([UInt8])
         case exit
+        /// print/clear/zero of a whole map: work for user space, by map index.
+        case printMap(Int, top: Int, divisor: UInt64)
+        case clearMap(Int)
+        case zeroMap(Int)
         case malformed
     }
 
@@ -37,6 +41,25 @@ struct EventFormatter {
             }
             out.append(UInt8(ascii: "\n"))
             return .text(out)
+        case .printMap(let map, let top, let divisor):
+            return .printMap(map, top: top, divisor: divisor)
+        case .clearMap(let map):
+            return .clearMap(map)
+        case .zeroMap(let map):
+            return .zeroMap(map)
+        case .printValue(let slot):
+            guard record.count >= slot.offset + slot.size else { return .malformed }
+            return .text(Array(Self.printedValue(MapReader.value(record, slot)).utf8) + [UInt8(ascii: "\n")])
+        }
+    }
+
+    /// A value as `print(value)` shows it.
+    static func printedValue(_ v: PrintableValue) -> String {
+        switch v {
+        case .signed(let x): return String(x)
+        case .unsigned(let x): return String(x)
+        case .string(let s): return s
+        case .tuple(let xs): return "(" + xs.map(printedValue).joined(separator: ", ") + ")"
         }
     }
 

@@ -28,6 +28,21 @@ public final class TraceSession {
         self.output = output
         self.options = options
         sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest), output: output)
+        let reader = MapReader(object: object)
+        let manifest = artifact.manifest
+        sink.mapAction = { [unowned output] action in
+            switch action {
+            case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
+                output.write(MapRendering.text(reader.snapshot(manifest.maps[i]), top: top > 0 ? top : nil,
+                                             divisor: divisor > 0 ? divisor : nil))
+            case .clearMap(let i) where i < manifest.maps.count:
+                reader.clear(manifest.maps[i])
+            case .zeroMap(let i) where i < manifest.maps.count:
+                reader.zero(manifest.maps[i])
+            default:
+                break
+            }
+        }
     }
 
     deinit {
@@ -73,6 +88,7 @@ public final class TraceSession {
         try attacher.run(.end)
         ring_buffer__consume(rb)
         sink.flushPartialLines()
+        printMapsAtExit()
         reportLostEvents()
         output.flush()
         return 0
@@ -89,16 +105,32 @@ public final class TraceSession {
         }
     }
 
-    /// Records the ring buffer could not take, summed over CPUs; never silent.
+    /// Every map, as bpftrace prints them when a script ends.
+    private func printMapsAtExit() {
+        let reader = MapReader(object: object)
+        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
+        output.write(MapRendering.exitText(snapshots))
+    }
+
+    /// Records the ring buffer could not take and map updates dropped because a map was full,
+    /// summed over CPUs; never silent.
     private func reportLostEvents() {
-        guard let fd = object.mapFD(object.manifest.lostEventsMap) else { return }
-        let cpus = Int(libbpf_num_possible_cpus())
-        guard cpus > 0 else { return }
-        var values = [UInt64](repeating: 0, count: cpus)
-        var key: UInt32 = 0
-        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return }
-        let lost = values.reduce(0, &+) + sink.malformed
+        let lost = lossCounter(slot: 0) + sink.malformed
         if lost > 0 { output.write("Lost \(lost) events\n") }
+        let dropped = lossCounter(slot: 1)
+        if dropped > 0 {
+            fputs("WARNING: \(dropped) map updates were dropped because a map was full (max_map_keys = \(object.manifest.maxMapKeys)); raise it with BPFTRACE_MAP_KEYS_MAX or config = { max_map_keys = N }\n", stderr)
+        }
+    }
+
+    private func lossCounter(slot: UInt32) -> UInt64 {
+        guard let fd = object.mapFD(object.manifest.lostEventsMap) else { return 0 }
+        let cpus = Int(libbpf_num_possible_cpus())
+        guard cpus > 0 else { return 0 }
+        var values = [UInt64](repeating: 0, count: cpus)
+        var key = slot
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
     }
 
     static func installSignalHandlers() {
@@ -120,6 +152,8 @@ final class EventSink {
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
     var ignoreExit = false
     var malformed: UInt64 = 0
+    /// print/clear/zero of whole maps, done by the session that can read them.
+    var mapAction: ((EventFormatter.Decoded) -> Void)?
     /// Text after the last newline each CPU sent: printed once its line is complete, so lines
     /// from different CPUs never interleave.
     private var partialLines: [Int: [UInt8]] = [:]
@@ -132,10 +166,14 @@ final class EventSink {
     func handle(_ record: UnsafeRawBufferPointer) {
         // Records queued behind exit() are dropped, as bpftrace stops at exit().
         if exitRequested { return }
-        switch formatter.decode(record) {
+        let decoded = formatter.decode(record)
+        switch decoded {
         case .text(let bytes): emit(bytes, cpu: EventFormatter.cpu(of: record))
         case .exit: if !ignoreExit { exitRequested = true }
         case .malformed: malformed += 1
+        case .printMap, .clearMap, .zeroMap:
+            flushPartialLines()
+            mapAction?(decoded)
         }
     }
 

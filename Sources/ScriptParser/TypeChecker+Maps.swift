@@ -1,0 +1,235 @@
+/// Maps: keys, values, aggregations, and the functions that act on whole maps.
+/// A map's type is fixed by its first use; a conflicting later use is a located error.
+extension TypeChecker {
+    static let aggregationFunctions = ["count", "sum", "avg", "min", "max", "stats", "hist", "lhist"]
+    static let mapFunctions = ["delete", "clear", "zero", "print", "has_key", "len"]
+
+    /// `@m[keys] = value` and `@m[keys] op= value`.
+    mutating func checkMapAssignment(_ stmt: Stmt, target: Expr, name: String, keys: [Expr], op: BinaryOp?,
+                                     value: Expr) -> Stmt {
+        guard let typedKeys = checkMapKeys(keys) else { return stmt }
+        let keyTypes = typedKeys.map(\.type)
+        var valueType: MapValueType
+        var v: Expr
+        if case .call(let fn, let args) = value.kind, Self.aggregationFunctions.contains(fn) {
+            guard op == nil else {
+                diagnostics.append(.error(stmt.range, "\(fn)() must be assigned with =, not \(op?.rawValue ?? "")="))
+                return stmt
+            }
+            guard let (agg, typedArgs) = checkAggregation(value, fn, args) else { return stmt }
+            valueType = agg
+            v = Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void)
+        } else {
+            v = checkExpr(value)
+            guard v.type != .none else { return stmt }
+            if op != nil, !v.type.isInteger {
+                diagnostics.append(.error(value.range, "\(op?.rawValue ?? "")= needs an integer, got \(v.type)"))
+                return stmt
+            }
+            guard let plain = plainValueType(v) else { return stmt }
+            valueType = .plain(plain)
+        }
+        guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
+        var t = Expr(.map(name: name, keys: typedKeys), range: target.range, type: .none)
+        if case .plain(let pt) = info.value { t.type = pt }
+        return Stmt(.assign(target: t, op: op, value: v), range: stmt.range)
+    }
+
+    /// Types the keys of `@m[k1, k2]`: integers (widened to 64 bits) and strings.
+    mutating func checkMapKeys(_ keys: [Expr]) -> [Expr]? {
+        var out: [Expr] = []
+        for k in keys {
+            var tk = checkExpr(k)
+            switch tk.type {
+            case .none: return nil
+            case .integer(_, let signed): tk.type = .integer(bits: 64, signed: signed)
+            case .pointer: tk.type = .uint64
+            case .string: break
+            default:
+                diagnostics.append(.error(k.range, "\(tk.type) cannot be used as a map key"))
+                return nil
+            }
+            out.append(tk)
+        }
+        return out
+    }
+
+    func plainValueType(_ v: Expr) -> SType? {
+        switch v.type {
+        case .integer(_, let signed): return .integer(bits: 64, signed: signed)
+        case .pointer: return .uint64
+        case .string: return v.type
+        default: return nil
+        }
+    }
+
+    /// Declares the map on first use; later uses must agree (strings may grow to the longest).
+    mutating func declareMap(_ name: String, keyTypes: [SType], value: MapValueType, at range: SourceRange) -> MapInfo? {
+        guard var info = maps[name] else {
+            let info = MapInfo(name: name, keyTypes: keyTypes, value: value, firstUse: range)
+            maps[name] = info
+            mapOrder.append(name)
+            return info
+        }
+        guard info.keyTypes.count == keyTypes.count,
+              let merged = Self.mergeTypes(info.keyTypes, keyTypes) else {
+            let have = info.keyTypes.map(\.description).joined(separator: ", ")
+            let want = keyTypes.map(\.description).joined(separator: ", ")
+            diagnostics.append(.error(range,
+                "Argument mismatch for @\(name): trying to access with arguments: [\(want)] when map expects arguments: [\(have)]"))
+            return nil
+        }
+        info.keyTypes = merged
+        switch (info.value, value) {
+        case (.plain(let a), .plain(let b)):
+            guard let m = Self.mergeTypes([a], [b])?.first else { return mismatch(name, info.value, value, range) }
+            info.value = .plain(m)
+        case let (a, b) where a == b:
+            break
+        case (.sum(let a), .sum(let b)), (.min(let a), .min(let b)), (.max(let a), .max(let b)),
+             (.avg(let a), .avg(let b)), (.stats(let a), .stats(let b)):
+            // Signedness is decided by the first use; later uses of the other sign still fit in 64 bits.
+            _ = (a, b)
+        default:
+            return mismatch(name, info.value, value, range)
+        }
+        maps[name] = info
+        return info
+    }
+
+    mutating func mismatch(_ name: String, _ have: MapValueType, _ want: MapValueType, _ range: SourceRange) -> MapInfo? {
+        diagnostics.append(.error(range,
+            "Type mismatch for @\(name): trying to assign value of type '\(want)' when map already contains a value of type '\(have)'"))
+        return nil
+    }
+
+    /// Integers of either sign merge; strings merge to the longer capacity.
+    static func mergeTypes(_ a: [SType], _ b: [SType]) -> [SType]? {
+        var out: [SType] = []
+        for (x, y) in zip(a, b) {
+            switch (x, y) {
+            case (.integer, .integer): out.append(x)
+            case (.string(let n), .string(let m)): out.append(.string(capacity: max(n, m)))
+            default: return nil
+            }
+        }
+        return out
+    }
+
+    /// `count()`, `sum(x)`, `hist(x)`, `lhist(x, min, max, step)`, …
+    mutating func checkAggregation(_ e: Expr, _ fn: String, _ args: [Expr]) -> (MapValueType, [Expr])? {
+        let typed = args.map { checkExpr($0) }
+        if typed.contains(where: { $0.type == .none }) { return nil }
+        let expected = fn == "count" ? 0 : fn == "lhist" ? 4 : 1
+        guard argumentCount(e, fn, typed, expected...expected) else { return nil }
+        if let first = typed.first, !first.type.isInteger {
+            diagnostics.append(.error(first.range, "\(fn)() expects an integer, got \(first.type)"))
+            return nil
+        }
+        let signed = typed.first?.type.isSigned ?? false
+        switch fn {
+        case "count": return (.count, typed)
+        case "sum": return (.sum(signed: signed), typed)
+        case "avg": return (.avg(signed: signed), typed)
+        case "min": return (.min(signed: signed), typed)
+        case "max": return (.max(signed: signed), typed)
+        case "stats": return (.stats(signed: signed), typed)
+        case "hist": return (.hist, typed)
+        default:
+            var bounds: [Int64] = []
+            for a in typed.dropFirst() {
+                guard case .integer(let v) = a.kind, v <= UInt64(Int64.max) else {
+                    diagnostics.append(.error(a.range, "lhist() expects integer literals for min, max and step"))
+                    return nil
+                }
+                bounds.append(Int64(v))
+            }
+            let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
+            guard step > 0, hi > lo else {
+                diagnostics.append(.error(e.range, "lhist() needs min < max and a positive step"))
+                return nil
+            }
+            guard (hi - lo) / step <= 1000 else {
+                diagnostics.append(.error(e.range, "lhist() would have more than 1000 buckets; use a larger step"))
+                return nil
+            }
+            return (.lhist(min: lo, max: hi, step: step), typed)
+        }
+    }
+
+    /// Reading `@m[k]` in an expression: plain maps only; an unknown map becomes an integer map.
+    mutating func checkMapRead(_ e: Expr, name: String, keys: [Expr]) -> Expr {
+        guard let typedKeys = checkMapKeys(keys) else { return e }
+        if let info = maps[name], info.value.isAggregation {
+            diagnostics.append(.error(e.range,
+                "@\(name) holds a \(info.value)() aggregation, which is combined across CPUs only when printed; it cannot be read in a probe"))
+            return e
+        }
+        guard let info = declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64),
+                                    at: e.range),
+              case .plain(let t) = info.value else { return e }
+        return Expr(.map(name: name, keys: typedKeys), range: e.range, type: t)
+    }
+
+    /// `delete(@m[k])`, `clear(@m)`, `zero(@m)`, `print(@m[, top[, div]])`, `print(value)`, `has_key(@m, k)`.
+    mutating func checkMapFunction(_ e: Expr, _ fn: String, _ args: [Expr]) -> Expr {
+        var out = e
+        func mapArgument(_ a: Expr, allowKeys: Bool) -> (String, [Expr])? {
+            guard case .map(let name, let keys) = a.kind, allowKeys || keys.isEmpty else {
+                diagnostics.append(.error(a.range, "\(fn)() expects a map\(allowKeys ? " element" : "") argument"))
+                return nil
+            }
+            guard maps[name] != nil else {
+                diagnostics.append(.error(a.range, "Undefined map: @\(name)",
+                                          suggestion: Suggestion.closest(to: "@" + name, among: maps.keys.map { "@" + $0 })))
+                return nil
+            }
+            return (name, keys)
+        }
+        switch fn {
+        case "delete":
+            guard argumentCount(e, fn, args, 1...1), let (name, keys) = mapArgument(args[0], allowKeys: true),
+                  let typedKeys = checkMapKeys(keys),
+                  declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64), at: args[0].range) != nil
+            else { return out }
+            out.kind = .call(name: fn, args: [Expr(.map(name: name, keys: typedKeys), range: args[0].range)])
+            out.type = .void
+        case "clear", "zero":
+            guard argumentCount(e, fn, args, 1...1), mapArgument(args[0], allowKeys: false) != nil else { return out }
+            out.type = .void
+        case "has_key":
+            guard argumentCount(e, fn, args, 2...2), let (name, _) = mapArgument(args[0], allowKeys: false),
+                  let typedKeys = checkMapKeys(Array(args.dropFirst())),
+                  declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64), at: e.range) != nil
+            else { return out }
+            out.kind = .call(name: fn, args: [args[0]] + typedKeys)
+            out.type = .uint64
+        case "print":
+            guard argumentCount(e, fn, args, 1...3) else { return out }
+            if case .map(let name, let keys) = args[0].kind, keys.isEmpty {
+                guard mapArgument(args[0], allowKeys: false) != nil else { return out }
+                for extra in args.dropFirst() {
+                    guard case .integer = extra.kind else {
+                        diagnostics.append(.error(extra.range, "print() expects integer literals for top and divisor"))
+                        return out
+                    }
+                }
+                _ = name
+                out.type = .void
+            } else {
+                guard argumentCount(e, fn, args, 1...1) else { return out }
+                let v = checkExpr(args[0])
+                guard v.type != .none else { return out }
+                guard v.type.isInteger || v.type.isString || v.type.isPointer else {
+                    diagnostics.append(.error(args[0].range, "print() cannot print a value of type \(v.type)"))
+                    return out
+                }
+                out.kind = .call(name: fn, args: [v])
+                out.type = .void
+            }
+        default:
+            diagnostics.append(.error(e.range, "\(fn)() is not supported yet"))
+        }
+        return out
+    }
+}
