@@ -35,6 +35,11 @@ extension IRGen {
             return try emitIncrement(target, increment: inc, prefix: prefix)
         case .call("has_key", let args):
             return try emitHasKey(args)
+        case .cast(_, let inner):
+            return emitCast(try emitInt(inner), to: e.type)
+        case .tupleElement(let base, let index):
+            let (pointer, offset) = try tupleElementAddress(base, index)
+            return load64(pointer, offset)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
@@ -66,6 +71,13 @@ extension IRGen {
         default:
             throw CodegenError("this expression cannot be used as an integer here", range: e.range)
         }
+    }
+
+    /// Truncates to the cast's width, then sign- or zero-extends back to 64 bits.
+    func emitCast(_ v: LLVMValueRef, to t: SType) -> LLVMValueRef {
+        guard case .integer(let bits, let signed) = t, bits < 64 else { return v }
+        let narrow = LLVMBuildTrunc(builder, v, LLVMIntTypeInContext(m.context, UInt32(bits)), "")
+        return signed ? LLVMBuildSExt(builder, narrow, m.i64, "") : LLVMBuildZExt(builder, narrow, m.i64, "")
     }
 
     func emitBuiltin(_ b: Builtin) -> LLVMValueRef {

@@ -35,6 +35,8 @@ extension IRGen {
         for (k, slot) in zip(keys, d.keySlots) {
             if case .string(let cap) = slot.kind {
                 try emitString(k, into: m.byteOffset(key, slot.offset), capacity: cap)
+            } else if k.type.isTuple {
+                try emitValue(k, into: m.byteOffset(key, slot.offset))
             } else {
                 m.store64(try emitInt(k), at: key, slot.offset)
             }
@@ -96,6 +98,8 @@ extension IRGen {
         let buffer = allocaInEntry(bytes: d.valueSize)
         if case .plain(.string(let cap)) = d.info.value {
             try emitString(value, into: buffer, capacity: cap)
+        } else if value.type.isTuple {
+            try emitValue(value, into: buffer)
         } else {
             m.store64(try emitInt(value), at: buffer, 0)
         }
@@ -265,12 +269,11 @@ extension IRGen {
     /// delete(@m[k]) in the kernel; print/clear/zero are asks to user space, which owns whole-map work.
     func emitMapFunction(_ e: Expr, _ fn: String, _ args: [Expr]) throws {
         if fn == "print", let v = args.first, !isWholeMap(v) {
-            let kind: ArgumentSlot.Kind = v.type.isString ? .string(capacity: v.type.size) : (v.type.isSigned ? .signed : .unsigned)
-            let slot = ArgumentSlot(offset: 8, kind: kind)
-            let int = v.type.isString ? nil : try emitInt(v)
+            let slot = ArgumentSlot.of(v.type, at: 8)
+            let int = v.type.isAggregate ? nil : try emitInt(v)
             let id = addEvent(.printValue(slot))
             try withRecord(size: 8 + slot.size, eventID: id) { record in
-                if let int { m.store64(int, at: record, 8) } else { try emitString(v, into: m.byteOffset(record, 8), capacity: v.type.size) }
+                if let int { m.store64(int, at: record, 8) } else { try emitValue(v, into: m.byteOffset(record, 8)) }
             }
             return
         }

@@ -31,6 +31,9 @@ extension IRGen {
             try emitProbeValueString(v, e, into: dest, capacity: capacity)
         case .map(let name, let keys):
             try emitMapReadString(name, keys, into: dest, capacity: capacity)
+        case .tupleElement(let base, let index):
+            let (pointer, offset) = try tupleElementAddress(base, index)
+            LLVMBuildMemCpy(builder, dest, 1, m.byteOffset(pointer, offset), 1, m.const64(min(capacity, e.type.size)))
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
             LLVMBuildMemCpy(builder, dest, 1, v.storage, 8, m.const64(min(capacity, v.type.size)))
@@ -52,7 +55,7 @@ extension IRGen {
     /// Whether a pointer points into user space: syscall arguments do, kernel objects don't.
     func isUserPointer(_ t: SType) -> Bool {
         if case .pointer(_, let user) = t { return user }
-        return format?.id.category == "syscalls"
+        return format?.id.category == "syscalls" || probeReadsUserMemory
     }
 
     /// Stores constant bytes eight at a time.

@@ -29,11 +29,15 @@ final class IRGen {
     var exitBlock: LLVMBasicBlockRef?
     var scope: LLVMMetadataRef?
     var format: TracepointFormat?
+    /// The attach points of the probe being emitted (probe builtins read them).
+    var probeAttachPoints: [ResolvedAttachPoint] = []
     var variables: [[String: (storage: LLVMValueRef, type: SType)]] = []
     var loops: [(breakTo: LLVMBasicBlockRef, continueTo: LLVMBasicBlockRef)] = []
     /// Stack slots whose lifetime ends with the innermost statement (or block, for variables).
     /// Ending lifetimes lets LLVM reuse the slots: the BPF stack is only 512 bytes.
     var temporaries: [[(pointer: LLVMValueRef, bytes: Int)]] = []
+    /// For-loop callbacks emitted so far (their functions are named after the count).
+    var forCallbackCount = 0
 
     init(program: TypedProgram) {
         self.program = program
@@ -80,6 +84,7 @@ final class IRGen {
         function = fn
         scope = sp
         format = probe.tracepointFormat
+        probeAttachPoints = probe.attachPoints
         context = LLVMGetParam(fn, 0)
         variables = [[:]]
         loops = []
@@ -90,6 +95,7 @@ final class IRGen {
         exitBlock = exit
         LLVMPositionBuilderAtEnd(builder, entry)
         setLocation(probe.range)
+        emitProbeEntry()
 
         if let pred = probe.predicate {
             let body = appendBlock("body")
@@ -212,8 +218,8 @@ final class IRGen {
             if let l = loops.last { LLVMBuildBr(builder, l.continueTo) }
         case .returnProbe:
             if let exitBlock { LLVMBuildBr(builder, exitBlock) }
-        case .forMap:
-            throw CodegenError("for loops over maps are not supported yet", range: stmt.range)
+        case .forMap(let variable, let map, let body):
+            try emitForMap(stmt, variable, map, body)
         }
     }
 
@@ -235,6 +241,8 @@ final class IRGen {
         switch target.type {
         case .string(let cap):
             try emitString(value, into: storage, capacity: cap)
+        case .tuple:
+            try emitValue(value, into: storage)
         default:
             let v = try emitInt(value)
             LLVMBuildStore(builder, v, LLVMBuildBitCast(builder, storage, m.i64p, ""))

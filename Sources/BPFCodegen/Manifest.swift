@@ -73,13 +73,7 @@ public struct MapDescriptor: Sendable, Equatable {
         var slots: [ArgumentSlot] = []
         var offset = 0
         for t in info.keyTypes {
-            let kind: ArgumentSlot.Kind
-            switch t {
-            case .string(let n): kind = .string(capacity: n)
-            case .integer(_, let signed): kind = signed ? .signed : .unsigned
-            default: kind = .unsigned
-            }
-            let slot = ArgumentSlot(offset: offset, kind: kind)
+            let slot = ArgumentSlot.of(t, at: offset)
             slots.append(slot)
             offset += slot.size
         }
@@ -102,6 +96,19 @@ public struct ArgumentSlot: Sendable, Equatable {
         case unsigned
         /// A NUL-terminated string in a buffer of `capacity` bytes (the NUL may be missing when full).
         case string(capacity: Int)
+        /// A tuple: its elements' slots, offsets relative to the tuple's start.
+        indirect case tuple([ArgumentSlot])
+    }
+
+    /// The slot for a value of type `t` at `offset`.
+    public static func of(_ t: SType, at offset: Int) -> ArgumentSlot {
+        switch t {
+        case .string(let n): return ArgumentSlot(offset: offset, kind: .string(capacity: n))
+        case .tuple(let ts):
+            let offsets = t.tupleOffsets
+            return ArgumentSlot(offset: offset, kind: .tuple(zip(ts, offsets).map { of($0, at: $1) }))
+        default: return ArgumentSlot(offset: offset, kind: t.isSigned ? .signed : .unsigned)
+        }
     }
     public var offset: Int
     public var kind: Kind
@@ -111,6 +118,7 @@ public struct ArgumentSlot: Sendable, Equatable {
         switch kind {
         case .signed, .unsigned: return 8
         case .string(let n): return (n + 7) & ~7
+        case .tuple(let slots): return slots.reduce(0) { $0 + $1.size }
         }
     }
 }

@@ -34,8 +34,24 @@ public indirect enum SType: Equatable, Hashable, Sendable, CustomStringConvertib
         case .pointer: return 8
         case .array(let t, let n): return t.size * n
         case .record: return 0
-        case .tuple(let ts): return ts.reduce(0) { $0 + (($1.size + 7) & ~7) }
+        case .tuple(let ts): return ts.reduce(0) { $0 + ((max($1.size, 1) + 7) & ~7) }
         }
+    }
+
+    public var isTuple: Bool { if case .tuple = self { return true }; return false }
+    /// Values kept in memory rather than a register: strings and tuples.
+    public var isAggregate: Bool { isString || isTuple }
+
+    /// Byte offset of each tuple element; every element starts 8-byte aligned.
+    public var tupleOffsets: [Int] {
+        guard case .tuple(let ts) = self else { return [] }
+        var offsets: [Int] = []
+        var at = 0
+        for t in ts {
+            offsets.append(at)
+            at += (t.size + 7) & ~7
+        }
+        return offsets
     }
 
     /// bpftrace's spelling in messages: `int64`, `uint32`, `string[64]`, `const char *`.

@@ -16,7 +16,14 @@ extension TypeChecker {
             diagnostics.append(.error(e.range, "\(name)() should be directly assigned to a map: @x = \(name)(...)"))
             return out
         }
-        let args = rawArgs.map { checkExpr($0) }
+        var args = rawArgs.map { a -> Expr in
+            // str($1) is the argument as text, never parsed as a number.
+            if name == "str", case .positional(let n) = a.kind { return positionalString(a, n) }
+            return checkExpr(a)
+        }
+        if name == "str", case .string? = args.first?.kind, case .positional? = rawArgs.first?.kind {
+            args[0].type = .string(capacity: max(args[0].type.size, 1))
+        }
         out.kind = .call(name: name, args: args)
         guard !args.contains(where: { $0.type == .none }) else { return out }
         switch name {

@@ -16,6 +16,7 @@ extension TypeChecker {
         case .probeValue:
             break  // typed when resolved
         case .variable(let name):
+            variablesRead.insert(name)
             guard let t = lookupVariable(name) else {
                 let all = scopes.flatMap(\.keys).map { "$" + $0 }
                 let hint = Suggestion.closest(to: "$" + name, among: all)
@@ -60,8 +61,45 @@ extension TypeChecker {
             return checkMapRead(e, name: name, keys: keys)
         case .increment(let target, let inc, let prefix):
             return checkIncrement(e, target, inc, prefix)
-        case .tuple, .tupleElement, .cast, .index, .sizeofType, .sizeofExpr, .offsetof,
-             .positional, .positionalCount:
+        case .tuple(let elements):
+            let typed = elements.map { checkExpr($0) }
+            out.kind = .tuple(typed)
+            guard !typed.contains(where: { $0.type == .none }) else { return out }
+            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer) {
+                diagnostics.append(.error(t.range, "a tuple element cannot be of type \(t.type)"))
+                return out
+            }
+            out.type = .tuple(typed.map { $0.type.isPointer ? .uint64 : $0.type })
+        case .tupleElement(let base, let index):
+            let tb = checkExpr(base)
+            out.kind = .tupleElement(tb, index)
+            guard tb.type != .none else { return out }
+            guard case .tuple(let types) = tb.type else {
+                diagnostics.append(.error(e.range, "Can not access index '\(index)' on expression of type '\(tb.type)'"))
+                return out
+            }
+            guard index < types.count else {
+                diagnostics.append(.error(e.range, "Invalid tuple index: \(index). Found \(types.count) elements in tuple."))
+                return out
+            }
+            out.type = types[index]
+        case .cast(let typeName, let inner):
+            return checkCast(e, typeName, inner)
+        case .positional(let n):
+            return positionalInteger(e, n)
+        case .positionalCount:
+            return Expr(.integer(UInt64(positionalArguments.count)), range: e.range, type: .int64)
+        case .sizeofType(let typeName):
+            guard let t = Self.integerType(named: typeName), typeName.pointerDepth == 0 else {
+                diagnostics.append(.error(e.range, "sizeof(\(typeName)) needs kernel types (BTF), which are not supported yet"))
+                return out
+            }
+            return Expr(.integer(UInt64(t.size)), range: e.range, type: .uint64)
+        case .sizeofExpr(let inner):
+            let t = checkExpr(inner)
+            guard t.type != .none else { return out }
+            return Expr(.integer(UInt64(t.type.size)), range: e.range, type: .uint64)
+        case .index, .offsetof:
             diagnostics.append(.error(e.range, "this expression is not supported yet"))
         }
         return out
@@ -106,11 +144,16 @@ extension TypeChecker {
             return Expr(.builtin(b), range: e.range, type: b.type)
         }
         if let resolved = checkProbeBuiltin(e, name) { return resolved }
+        if let value = enumConstants[name] {
+            return Expr(.integer(UInt64(bitPattern: value)), range: e.range, type: .int64)
+        }
+        if let body = defines[name] { return expandDefine(e, name, body) }
         if name == "args" {
             diagnostics.append(.error(e.range, "args must be followed by a field: args->NAME"))
             return e
         }
-        let names = Builtin.allCases.map(\.rawValue) + ["args"] + Self.probeBuiltinNames
+        let names = Builtin.allCases.map(\.rawValue) + ["args"] + Self.probeBuiltinNames + Array(defines.keys)
+            + Array(enumConstants.keys)
         diagnostics.append(.error(e.range, "Unknown identifier: '\(name)'",
                                   suggestion: Suggestion.closest(to: name, among: names)))
         return e

@@ -58,7 +58,7 @@ extension TypeChecker {
         switch v.type {
         case .integer(_, let signed): return .integer(bits: 64, signed: signed)
         case .pointer: return .uint64
-        case .string: return v.type
+        case .string, .tuple: return v.type
         default: return nil
         }
     }
@@ -110,6 +110,9 @@ extension TypeChecker {
             switch (x, y) {
             case (.integer, .integer): out.append(x)
             case (.string(let n), .string(let m)): out.append(.string(capacity: max(n, m)))
+            case (.tuple(let p), .tuple(let q)) where p.count == q.count:
+                guard let merged = mergeTypes(p, q) else { return nil }
+                out.append(.tuple(merged))
             default: return nil
             }
         }
@@ -220,7 +223,7 @@ extension TypeChecker {
                 guard argumentCount(e, fn, args, 1...1) else { return out }
                 let v = checkExpr(args[0])
                 guard v.type != .none else { return out }
-                guard v.type.isInteger || v.type.isString || v.type.isPointer else {
+                guard v.type.isInteger || v.type.isString || v.type.isPointer || v.type.isTuple else {
                     diagnostics.append(.error(args[0].range, "print() cannot print a value of type \(v.type)"))
                     return out
                 }

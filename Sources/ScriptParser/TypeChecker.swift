@@ -12,13 +12,28 @@ public struct TypeChecker {
     /// Scratch variables, innermost block last.
     var scopes: [[String: SType]] = []
     var loopDepth = 0
+    var inForBody = false
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
     var maps: [String: MapInfo] = [:]
+    /// `$1…$N` as given on the command line.
+    var positionalArguments: [String] = []
+    /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
+    var defines: [String: String] = [:]
+    var enumConstants: [String: Int64] = [:]
+    var definesInUse: Set<String> = []
+    /// Per probe: where each variable was first assigned, and which were read (for warnings).
+    var variableAssignments: [String: SourceRange] = [:]
+    var variablesRead: Set<String> = []
     var mapOrder: [String] = []
 
     /// Checks a parsed program. The result is nil when any error was found.
-    public static func check(_ program: Program, source: SourceFile, catalog: Catalog) -> (TypedProgram?, Diagnostics) {
+    public static func check(_ program: Program, source: SourceFile, catalog: Catalog,
+                             options: FrontEndOptions = FrontEndOptions()) -> (TypedProgram?, Diagnostics) {
         var checker = TypeChecker(catalog: catalog)
+        checker.settings = options.settings
+        checker.positionalArguments = options.positionalArguments
+        checker.applyConfig(program.config)
+        checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
         if checker.diagnostics.hasErrors { return (nil, checker.diagnostics) }
         let maps = checker.mapOrder.compactMap { checker.maps[$0] }
@@ -41,30 +56,22 @@ public struct TypeChecker {
             }
             if failed || resolved.isEmpty { continue }
             let name = probe.attachPoints.first?.text ?? ""
-            let tracepoints = resolved.compactMap { ap -> TracepointID? in
-                if case .tracepoint(let id) = ap { return id }; return nil
+            // Which attach points share a program: TypeChecker+ProbeBuiltins.swift.
+            let groups: [ProgramGroup]
+            switch programGroups(probe, resolved) {
+            case .success(let g): groups = g
+            case .failure(let d): diagnostics.append(d); continue
             }
-            // Each layout `args` can point to gets its own program; a body not touching
-            // `args` is one program shared by every attach point.
-            if Self.usesArgs(probe), !tracepoints.isEmpty {
-                if tracepoints.count != resolved.count {
-                    diagnostics.append(.error(probe.range, "args cannot be used in a probe that mixes tracepoints with other probe types"))
-                    continue
+            var seen = Set<String>()
+            for group in groups {
+                let before = diagnostics.items.count
+                if let typed = checkProbe(probe, attachPoints: group.attachPoints, format: group.format, name: name) {
+                    result.append(typed)
                 }
-                var seen = Set<String>()
-                for id in tracepoints {
-                    guard let fmt = catalog.tracepointFormat(id) else { continue }
-                    let before = diagnostics.items.count
-                    if let typed = checkProbe(probe, attachPoints: [.tracepoint(id)], format: fmt, name: name) {
-                        result.append(typed)
-                    }
-                    // The same mistake in a wildcard body is reported once, not per match.
-                    let new = diagnostics.items[before...].filter { seen.insert("\($0.range)\($0.message)").inserted }
-                    diagnostics.items.removeSubrange(before...)
-                    diagnostics.items += new
-                }
-            } else if let typed = checkProbe(probe, attachPoints: resolved, format: nil, name: name) {
-                result.append(typed)
+                // The same mistake in a wildcard body is reported once, not per match.
+                let new = diagnostics.items[before...].filter { seen.insert("\($0.range)\($0.message)").inserted }
+                diagnostics.items.removeSubrange(before...)
+                diagnostics.items += new
             }
         }
         return result
@@ -86,7 +93,13 @@ public struct TypeChecker {
             }
             predicate = typed
         }
+        variableAssignments = [:]
+        variablesRead = []
         let body = checkBlock(probe.body)
+        for (name, range) in variableAssignments.sorted(by: { $0.value.start < $1.value.start })
+        where !variablesRead.contains(name) {
+            diagnostics.append(.warning(range, "Variable $\(name) is assigned but never read"))
+        }
         guard diagnostics.errors.count == errorsBefore else { return nil }
         return TypedProbe(attachPoints: attachPoints, tracepointFormat: format, predicate: predicate,
                           body: body, range: probe.range, displayName: name)
@@ -131,9 +144,8 @@ public struct TypeChecker {
                 diagnostics.append(.error(count.range, "unroll count must be an integer literal from 1 to 100"))
             }
             return Stmt(.unroll(count: n, body: checkBlock(body)), range: stmt.range)
-        case .forMap:
-            diagnostics.append(.error(stmt.range, "for loops over maps are not supported yet"))
-            return stmt
+        case .forMap(let variable, let map, let body):
+            return checkForMap(stmt, variable, map, body)
         case .breakLoop, .continueLoop:
             if loopDepth == 0 {
                 let word = { if case .breakLoop = stmt.kind { return "break" }; return "continue" }()
@@ -141,8 +153,48 @@ public struct TypeChecker {
             }
             return stmt
         case .returnProbe:
+            if inForBody {
+                diagnostics.append(.error(stmt.range, "'return' is not allowed inside a for loop over a map; use break"))
+            }
             return stmt
         }
+    }
+
+    /// `for ($kv : @m) { … }`: the body runs once per entry with `$kv = (key, value)`. It runs as
+    /// a separate BPF function, so it sees only `$kv` and its own variables, not the probe's.
+    mutating func checkForMap(_ stmt: Stmt, _ variable: String, _ map: Expr, _ body: Block) -> Stmt {
+        guard case .map(let name, let keys) = map.kind, keys.isEmpty else {
+            diagnostics.append(.error(map.range, "for loops iterate over a whole map: for ($kv : @map)"))
+            return stmt
+        }
+        guard let info = maps[name] else {
+            diagnostics.append(.error(map.range, "Undefined map: @\(name)",
+                                      suggestion: Suggestion.closest(to: "@" + name, among: maps.keys.map { "@" + $0 })))
+            return stmt
+        }
+        guard case .plain(let valueType) = info.value else {
+            diagnostics.append(.error(map.range,
+                "@\(name) holds a \(info.value)() aggregation, whose values are per-CPU until printed; for loops need a map of plain values"))
+            return stmt
+        }
+        guard !info.keyTypes.isEmpty else {
+            diagnostics.append(.error(map.range, "for loops need a map with keys; @\(name) has none"))
+            return stmt
+        }
+        let keyType = info.keyTypes.count == 1 ? info.keyTypes[0] : SType.tuple(info.keyTypes)
+        let pairType = SType.tuple([keyType, valueType])
+        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody
+        scopes = [[variable: pairType]]
+        loopDepth = 1
+        inForBody = true
+        variablesRead.insert(variable)
+        let typedBody = checkBlock(body)
+        scopes = savedScopes
+        loopDepth = savedLoopDepth
+        inForBody = savedInFor
+        var typedMap = map
+        typedMap.type = pairType
+        return Stmt(.forMap(variable: variable, map: typedMap, body: typedBody), range: stmt.range)
     }
 
     mutating func checkCondition(_ e: Expr) -> Expr {
@@ -177,6 +229,7 @@ public struct TypeChecker {
             return stmt
         }
         var declared = lookupVariable(name)
+        if variableAssignments[name] == nil { variableAssignments[name] = target.range }
         if declared == nil {
             declared = v.type.isInteger ? .int64.withSign(v.type.isSigned) : v.type
             scopes[scopes.count - 1][name] = declared
@@ -195,6 +248,8 @@ public struct TypeChecker {
         case (.integer, .integer): return true
         case (.string, .string): return true
         case (.pointer, .pointer), (.integer, .pointer): return true
+        case (.tuple(let a), .tuple(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { assignable($0, to: $1) }
         default: return from == to
         }
     }

@@ -10,6 +10,16 @@ public struct TypedProgram: Sendable {
     }
 }
 
+/// What the command line adds to a script: `$1…$N`, and settings from the environment.
+public struct FrontEndOptions: Sendable {
+    public var positionalArguments: [String] = []
+    public var settings = Settings()
+    public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
+        self.positionalArguments = positionalArguments
+        self.settings = settings
+    }
+}
+
 /// Limits and defaults a script can change with `config = {…}` or environment variables.
 public struct Settings: Sendable, Equatable {
     /// `str()` buffer size and the default for `__data_loc` strings (BPFTRACE_STRLEN).
@@ -21,7 +31,18 @@ public struct Settings: Sendable, Equatable {
     public var ringBufferSize = 1 << 22
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
+    /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
+    public var targetPID: Int32?
+    /// `-c CMD` was given, so `cpid` has a value.
+    public var hasChildCommand = false
     public init() {}
+
+    /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.
+    public static func ringBufferBytes(pages: Int) -> Int {
+        var bytes = 4096
+        while bytes < pages * 4096, bytes < 1 << 30 { bytes <<= 1 }
+        return bytes
+    }
 }
 
 /// One BPF program to generate: a probe body and every concrete place it attaches to.

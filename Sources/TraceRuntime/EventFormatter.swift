@@ -92,6 +92,8 @@ struct EventFormatter {
                             base.withMemoryRebound(to: CChar.self, capacity: p.count) { cFormat(conv.cSpec, [$0]) }
                         } ?? []
                     }
+                case .tuple:
+                    out += printedValue(MapReader.value(record, slot)).utf8
                 case .signed, .unsigned:
                     guard slot.offset + 8 <= record.count else { continue }
                     let v = record.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self)

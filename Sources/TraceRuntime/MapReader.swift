@@ -64,6 +64,8 @@ struct MapReader {
         case .string(let cap):
             let bytes = EventFormatter.cString(raw, offset: slot.offset, capacity: cap)
             return .string(String(decoding: bytes, as: UTF8.self))
+        case .tuple(let elements):
+            return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind)) })
         }
     }
 
@@ -101,12 +103,7 @@ struct MapReader {
             let n = MapDescriptor.bucketCount(d.info.value)
             return .histogram((0..<n).map { b in (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, b * 8) } })
         case .plain(let t):
-            switch t {
-            case .string(let cap):
-                return .scalar(Self.value(raw, ArgumentSlot(offset: 0, kind: .string(capacity: cap))))
-            default:
-                return .scalar(Self.value(raw, ArgumentSlot(offset: 0, kind: t.isSigned ? .signed : .unsigned)))
-            }
+            return .scalar(Self.value(raw, ArgumentSlot.of(t, at: 0)))
         }
     }
 

@@ -87,7 +87,8 @@ struct Swtrace: ParsableCommand {
             return 1
         }
         _ = TracefsCatalog.ensureTracefsMounted()
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: Self.settingsFromEnvironment())
+        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
         guard let typed else { return 1 }
@@ -120,6 +121,26 @@ struct Swtrace: ParsableCommand {
             if verbose, let detail = e.detail { fputs(detail, stderr) }
             return 1
         }
+    }
+
+    /// `$1…$N`: what follows the script file, or every argument with `-e`.
+    var positionalArguments: [String] {
+        program == nil ? Array(arguments.dropFirst()) : arguments
+    }
+
+    /// bpftrace's environment variables (0.17 names and the later ones).
+    static func settingsFromEnvironment() -> Settings {
+        var settings = Settings()
+        func number(_ names: String...) -> Int? {
+            for name in names {
+                if let raw = getenv(name), let v = Int(String(cString: raw)), v > 0 { return v }
+            }
+            return nil
+        }
+        if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, 200) }
+        if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
+        if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
+        return settings
     }
 
     func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {

@@ -1,0 +1,76 @@
+import CLLVM
+import ScriptParser
+
+/// `for ($kv : @m) { … }` through `bpf_for_each_map_elem`: the body becomes a callback
+/// subprogram `long cb(map, key, value, ctx)`; returning 1 stops the walk (`break`).
+extension IRGen {
+    func emitForMap(_ stmt: Stmt, _ variable: String, _ mapExpr: Expr, _ body: Block) throws {
+        guard case .map(let name, _) = mapExpr.kind, case .tuple(let parts) = mapExpr.type, parts.count == 2 else {
+            throw CodegenError("internal error: untyped for loop", range: stmt.range)
+        }
+        let (map, d) = try mapGlobal(name)
+        let callback = try emitForCallback(variable, pairType: mapExpr.type, keyBytes: d.keySize,
+                                           valueBytes: d.valueSize, body: body, at: stmt.range)
+        let callbackPointer = LLVMBuildBitCast(builder, callback, m.i8p, "")!
+        m.callHelper(.forEachMapElem, [map, callbackPointer, LLVMConstNull(m.i8p), m.const64(0)])
+    }
+
+    private func emitForCallback(_ variable: String, pairType: SType, keyBytes: Int, valueBytes: Int,
+                                 body: Block, at range: SourceRange) throws -> LLVMValueRef {
+        // The probe function's state is set aside while the callback is emitted.
+        let saved = (function, context, entryBlock, exitBlock, scope, variables, loops, temporaries,
+                     LLVMGetInsertBlock(builder))
+        defer {
+            (function, context, entryBlock, exitBlock, scope, variables, loops, temporaries, _) = saved
+            LLVMPositionBuilderAtEnd(builder, saved.8)
+            setLocation(range)
+        }
+        forCallbackCount += 1
+        let name = "for_each_\(forCallbackCount)"
+        var params: [LLVMTypeRef?] = [m.i8p, m.i8p, m.i8p, m.i8p]
+        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 4, 0) }
+        let fn = LLVMAddFunction(m.module, name, fnType)!
+        LLVMSetLinkage(fn, LLVMInternalLinkage)
+        let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+        LLVMAddAttributeAtIndex(fn, UInt32.max, nounwind)
+        let line = UInt32(program.source.location(of: range.start).line)
+        var diTypes: [LLVMMetadataRef?] = [m.diInt]
+        let subroutine = diTypes.withUnsafeMutableBufferPointer {
+            LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
+        }
+        let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, name, name.utf8.count, name, name.utf8.count,
+                                             m.diFile, line, subroutine, 1, 1, line, LLVMDIFlags(0), 1)
+        LLVMSetSubprogram(fn, sp)
+
+        function = fn
+        scope = sp
+        context = nil
+        variables = [[:]]
+        temporaries = [[]]
+        let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
+        let stop = LLVMAppendBasicBlockInContext(m.context, fn, "stop")!
+        let next = LLVMAppendBasicBlockInContext(m.context, fn, "next")!
+        entryBlock = entry
+        exitBlock = stop
+        loops = [(stop, next)]
+        LLVMPositionBuilderAtEnd(builder, entry)
+        setLocation(range)
+
+        // $kv = (key, value), copied out of the map into the tuple layout.
+        let offsets = pairType.tupleOffsets
+        let kv = allocaInEntry(bytes: max(8, pairType.size), name: "$" + variable)
+        if case .tuple(let parts) = pairType {
+            LLVMBuildMemCpy(builder, kv, 8, LLVMGetParam(fn, 1), 1, m.const64(min(keyBytes, parts[0].size == 0 ? 8 : (parts[0].size + 7) & ~7)))
+            LLVMBuildMemCpy(builder, m.byteOffset(kv, offsets[1]), 8, LLVMGetParam(fn, 2), 1,
+                            m.const64(min(valueBytes, (parts[1].size + 7) & ~7)))
+        }
+        variables[0][variable] = (kv, pairType)
+        try emitBlock(body)
+        branchIfOpen(to: next)
+        LLVMPositionBuilderAtEnd(builder, stop)
+        LLVMBuildRet(builder, m.const64(1))
+        LLVMPositionBuilderAtEnd(builder, next)
+        LLVMBuildRet(builder, m.const64(0))
+        return fn
+    }
+}
