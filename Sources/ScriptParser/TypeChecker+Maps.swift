@@ -201,7 +201,7 @@ extension TypeChecker {
             guard argumentCount(e, fn, args, 1...1), mapArgument(args[0], allowKeys: false) != nil else { return out }
             out.type = .void
         case "has_key":
-            guard argumentCount(e, fn, args, 2...2), let (name, _) = mapArgument(args[0], allowKeys: false),
+            guard argumentCount(e, fn, args, 2...9), let (name, _) = mapArgument(args[0], allowKeys: false),
                   let typedKeys = checkMapKeys(Array(args.dropFirst())),
                   declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64), at: e.range) != nil
             else { return out }

@@ -87,11 +87,13 @@ struct Swtrace: ParsableCommand {
             return 1
         }
         _ = TracefsCatalog.ensureTracefsMounted()
+        let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
         let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: Self.settingsFromEnvironment())
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
         guard let typed else { return 1 }
+        timing.mark("parse+check")
 
         let artifact: Artifact
         do {
@@ -104,6 +106,7 @@ struct Swtrace: ParsableCommand {
             }
             return 1
         }
+        timing.mark("codegen")
         if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
         if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
         if (emitLLVM != nil || emitELF != nil), !dryRun { return 0 }
@@ -114,6 +117,7 @@ struct Swtrace: ParsableCommand {
             options.quiet = quiet
             options.verbose = verbose
             let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            timing.mark("load")
             if dryRun { return 0 }
             return try session.run()
         } catch let e as RuntimeError {
@@ -150,5 +154,26 @@ struct Swtrace: ParsableCommand {
         }
         defer { fclose(f) }
         return bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
+    }
+}
+
+/// `SWTRACE_TIMING=1`: how long each start-up phase took, on stderr, for bench/.
+final class PhaseTiming {
+    let enabled: Bool
+    private var last: timespec
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        last = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &last)
+    }
+
+    func mark(_ phase: String) {
+        guard enabled else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let micros = (now.tv_sec - last.tv_sec) * 1_000_000 + (now.tv_nsec - last.tv_nsec) / 1000
+        fputs("timing: \(phase) \(micros) us\n", stderr)
+        last = now
     }
 }
