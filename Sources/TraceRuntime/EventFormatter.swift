@@ -7,7 +7,12 @@ struct EventFormatter {
     let manifest: Manifest
 
     enum Decoded {
-        case text([UInt8])
+        /// printf's text, as formatted.
+        case printf([UInt8])
+        /// join's elements and separators, without the newline text output adds.
+        case join([UInt8])
+        /// print(value).
+        case value(PrintableValue)
         case exit
         /// print/clear/zero of a whole map: work for user space, by map index.
         case printMap(Int, top: Int, divisor: UInt64)
@@ -30,7 +35,7 @@ struct EventFormatter {
         case .exit:
             return .exit
         case .printf(let format, let slots):
-            return .text(Self.render(format, slots, record))
+            return .printf(Self.render(format, slots, record))
         case .join(let separator, let count, let size):
             guard record.count >= 16 + count * size else { return .malformed }
             let n = min(count, Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
@@ -39,8 +44,7 @@ struct EventFormatter {
                 if i > 0 { out += separator.utf8 }
                 out += Self.cString(record, offset: 16 + i * size, capacity: size)
             }
-            out.append(UInt8(ascii: "\n"))
-            return .text(out)
+            return .join(out)
         case .printMap(let map, let top, let divisor):
             return .printMap(map, top: top, divisor: divisor)
         case .clearMap(let map):
@@ -49,7 +53,7 @@ struct EventFormatter {
             return .zeroMap(map)
         case .printValue(let slot):
             guard record.count >= slot.offset + slot.size else { return .malformed }
-            return .text(Array(Self.printedValue(MapReader.value(record, slot)).utf8) + [UInt8(ascii: "\n")])
+            return .value(MapReader.value(record, slot))
         }
     }
 

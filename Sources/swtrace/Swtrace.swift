@@ -43,8 +43,17 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("B"), help: ArgumentHelp("Output buffering: line, full or none.", valueName: "MODE"))
     var buffering: String = "line"
 
+    @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
+    var outputFormat: String = "text"
+
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
+
+    @Option(name: .customShort("p"), help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
+    var pid: Int32?
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
+    var command: String?
 
     @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
     var arguments: [String] = []
@@ -82,13 +91,24 @@ struct Swtrace: ParsableCommand {
     }
 
     func trace(_ source: SourceFile) throws -> Int32 {
+        guard outputFormat == "text" || outputFormat == "json" else {
+            fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
+            return 1
+        }
         guard let mode = OutputStream.Buffering(rawValue: buffering) else {
             fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
             return 1
         }
         _ = TracefsCatalog.ensureTracefsMounted()
         let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: Self.settingsFromEnvironment())
+        if pid != nil, command != nil {
+            fputs("ERROR: -p and -c cannot be used together\n", stderr)
+            return 1
+        }
+        var settings = Self.settingsFromEnvironment()
+        settings.targetPID = pid
+        settings.hasChildCommand = command != nil
+        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
@@ -116,6 +136,8 @@ struct Swtrace: ParsableCommand {
             var options = TraceSession.Options()
             options.quiet = quiet
             options.verbose = verbose
+            options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
+            options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
             let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
             timing.mark("load")
             if dryRun { return 0 }
