@@ -69,6 +69,8 @@ extension IRGen {
             LLVMPositionBuilderAtEnd(builder, done)
             return LLVMBuildLoad2(builder, m.i64, slot, "")
         default:
+            if let v = try emitKernelTypeValue(e) { return v }
+            if let v = try emitFunctionValue(e) { return v }
             throw CodegenError("this expression cannot be used as an integer here", range: e.range)
         }
     }

@@ -11,7 +11,10 @@ extension IRGen {
         case "exit": emitExit()
         case "str", "has_key": break  // values with no effect
         case "delete", "clear", "zero", "print": try emitMapFunction(e, name, args)
-        default: throw CodegenError("function \(name) is not supported yet", range: e.range)
+        default:
+            if try emitFunctionEffect(e) { return }
+            if e.type.isAggregate { return }
+            _ = try emitInt(e)
         }
     }
 

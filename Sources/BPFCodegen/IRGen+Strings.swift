@@ -48,6 +48,8 @@ extension IRGen {
             LLVMBuildBr(builder, done)
             LLVMPositionBuilderAtEnd(builder, done)
         default:
+            if try emitKernelTypeString(e, into: dest, capacity: capacity) { return }
+            if try emitFunctionString(e, into: dest, capacity: capacity) { return }
             throw CodegenError("this expression cannot be used as a string here", range: e.range)
         }
     }

@@ -4,11 +4,12 @@ extension TypeChecker {
 
     mutating func checkCall(_ e: Expr, name: String, args rawArgs: [Expr]) -> Expr {
         var out = e
+        if let resolved = checkExtraFunction(e, name, rawArgs) { return resolved }
         guard Self.functionNames.contains(name) else {
             // The span is the function name, as bpftrace underlines it.
             let nameRange = SourceRange(e.range.start, e.range.start + name.utf8.count)
             diagnostics.append(.error(nameRange, "Unknown function: \(name)",
-                                      suggestion: Suggestion.closest(to: name, among: Self.functionNames)))
+                                      suggestion: Suggestion.closest(to: name, among: Self.functionNames + Self.extraFunctionNames)))
             return out
         }
         if Self.mapFunctions.contains(name) { return checkMapFunction(e, name, rawArgs) }

@@ -40,6 +40,7 @@ extension TypeChecker {
                 guard ta.type.isInteger || ta.type.isPointer else { return invalidOperand(out, op.rawValue, ta.type) }
                 out.type = .uint64
             case .deref, .addressOf:
+                if let resolved = checkPointerOperator(e, op, a) { return resolved }
                 diagnostics.append(.error(e.range, "The \(op.rawValue) operator is not supported yet"))
             }
         case .binary(let op, let a, let b):
@@ -90,6 +91,7 @@ extension TypeChecker {
         case .positionalCount:
             return Expr(.integer(UInt64(positionalArguments.count)), range: e.range, type: .int64)
         case .sizeofType(let typeName):
+            if let resolved = checkKernelTypeQuery(e) { return resolved }
             guard let t = Self.integerType(named: typeName), typeName.pointerDepth == 0 else {
                 diagnostics.append(.error(e.range, "sizeof(\(typeName)) needs kernel types (BTF), which are not supported yet"))
                 return out
@@ -99,8 +101,12 @@ extension TypeChecker {
             let t = checkExpr(inner)
             guard t.type != .none else { return out }
             return Expr(.integer(UInt64(t.type.size)), range: e.range, type: .uint64)
-        case .index, .offsetof:
-            diagnostics.append(.error(e.range, "this expression is not supported yet"))
+        case .index(let base, let index):
+            if let resolved = checkIndex(e, base, index) { return resolved }
+            diagnostics.append(.error(e.range, "indexing is not supported on this expression"))
+        case .offsetof:
+            if let resolved = checkKernelTypeQuery(e) { return resolved }
+            diagnostics.append(.error(e.range, "offsetof() needs kernel types (BTF)"))
         }
         return out
     }
@@ -144,6 +150,8 @@ extension TypeChecker {
             return Expr(.builtin(b), range: e.range, type: b.type)
         }
         if let resolved = checkProbeBuiltin(e, name) { return resolved }
+        if let resolved = checkKernelTypeIdentifier(e, name) { return resolved }
+        if let resolved = checkFunctionBuiltin(e, name) { return resolved }
         if let value = enumConstants[name] {
             return Expr(.integer(UInt64(bitPattern: value)), range: e.range, type: .int64)
         }
@@ -152,7 +160,7 @@ extension TypeChecker {
             diagnostics.append(.error(e.range, "args must be followed by a field: args->NAME"))
             return e
         }
-        let names = Builtin.allCases.map(\.rawValue) + ["args"] + Self.probeBuiltinNames + Array(defines.keys)
+        let names = Builtin.allCases.map(\.rawValue) + ["args"] + Self.probeBuiltinNames + Array(defines.keys) + Self.kernelTypeNames + Self.extraBuiltinNames
             + Array(enumConstants.keys)
         diagnostics.append(.error(e.range, "Unknown identifier: '\(name)'",
                                   suggestion: Suggestion.closest(to: name, among: names)))
@@ -161,6 +169,9 @@ extension TypeChecker {
 
     mutating func checkField(_ e: Expr, base: Expr, name: String) -> Expr {
         guard case .identifier("args") = base.kind else {
+            if case .field(_, _, let arrow) = e.kind, let resolved = checkRecordField(e, base: base, name: name, arrow: arrow) {
+                return resolved
+            }
             let tb = checkExpr(base)
             if tb.type != .none {
                 diagnostics.append(.error(e.range, "Can not access field '\(name)' on type '\(tb.type)'"))

@@ -100,6 +100,7 @@ extension TypeChecker {
         var out = Expr(.cast(typeName, t), range: e.range)
         guard t.type != .none else { return out }
         guard typeName.pointerDepth == 0, let target = Self.integerType(named: typeName) else {
+            if let resolved = checkPointerCast(e, typeName, inner) { return resolved }
             diagnostics.append(.error(e.range, "Cannot cast to \"\(typeName)\": casts to pointers and structs need kernel types (BTF), which are not supported yet"))
             return out
         }
