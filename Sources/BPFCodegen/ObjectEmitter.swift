@@ -1,4 +1,5 @@
 import CLLVM
+import Glibc
 import ScriptParser
 
 /// Options for turning a typed program into a BPF object.
@@ -45,7 +46,8 @@ public enum ObjectEmitter {
         if options.optimize {
             let passOptions = LLVMCreatePassBuilderOptions()
             defer { LLVMDisposePassBuilderOptions(passOptions) }
-            if let err = LLVMRunPasses(gen.m.module, "default<O2>", tm, passOptions) {
+            let pipeline = getenv("SWTRACE_PASSES").map { String(cString: $0) } ?? "default<O2>"
+            if let err = LLVMRunPasses(gen.m.module, pipeline, tm, passOptions) {
                 let text = LLVMGetErrorMessage(err)
                 defer { LLVMDisposeErrorMessage(text) }
                 throw CodegenError("LLVM optimisation failed: \(text.map { String(cString: $0) } ?? "")")
