@@ -38,19 +38,62 @@ struct MapReader {
         let kind = Self.kind(of: d.info.value)
         guard let fd = object.mapFD(d.elfName) else { return MapSnapshot(name: d.scriptName, kind: kind, entries: []) }
         let stride = (d.valueSize + 7) & ~7
-        var buffer = [UInt8](repeating: 0, count: d.perCPU ? stride * cpus : d.valueSize)
+        let valueBytes = d.perCPU ? stride * cpus : d.valueSize
         var entries: [MapEntry] = []
-        for var key in keys(fd, keySize: d.keySize) {
-            guard bpf_map_lookup_elem(fd, &key, &buffer) == 0 else { continue }
-            let keyParts = d.info.keyTypes.isEmpty ? [] : decodeKey(key, d.keySlots)
-            let value = buffer.withUnsafeBytes { decodeValue($0, d, stride: stride) }
-            entries.append(MapEntry(keys: keyParts, value: value))
+        let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
+            let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0) }
+            entries.append(MapEntry(keys: keyParts, value: decodeValue(value, d, stride: stride)))
+        }
+        if !readBatched(fd, keySize: d.keySize, valueBytes: valueBytes, decode) {
+            entries.removeAll()
+            var buffer = [UInt8](repeating: 0, count: valueBytes)
+            for var key in keys(fd, keySize: d.keySize) {
+                guard bpf_map_lookup_elem(fd, &key, &buffer) == 0 else { continue }
+                key.withUnsafeBytes { k in buffer.withUnsafeBytes { v in decode(k, v) } }
+            }
         }
         return MapSnapshot(name: d.scriptName, kind: kind, entries: entries)
     }
 
-    func decodeKey(_ key: [UInt8], _ slots: [ArgumentSlot]) -> [PrintableValue] {
-        key.withUnsafeBytes { raw in slots.map { Self.value(raw, $0) } }
+    /// Reads the whole map with BPF_MAP_LOOKUP_BATCH: thousands of entries per syscall instead
+    /// of two syscalls per entry. False when the kernel or map type does not support it.
+    func readBatched(_ fd: Int32, keySize: Int, valueBytes: Int,
+                     _ each: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
+        let chunk = 4096
+        var keys = [UInt8](repeating: 0, count: keySize * chunk)
+        var values = [UInt8](repeating: 0, count: valueBytes * chunk)
+        // The batch token is opaque (a bucket index for hash maps); 8 bytes holds any of them.
+        var token = [UInt8](repeating: 0, count: max(8, keySize))
+        var first = true
+        var opts = bpf_map_batch_opts()
+        opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+        while true {
+            var count = UInt32(chunk)
+            var next = [UInt8](repeating: 0, count: token.count)
+            let rc = keys.withUnsafeMutableBytes { k in
+                values.withUnsafeMutableBytes { v in
+                    token.withUnsafeMutableBytes { t in
+                        next.withUnsafeMutableBytes { n in
+                            bpf_map_lookup_batch(fd, first ? nil : t.baseAddress, n.baseAddress,
+                                                 k.baseAddress, v.baseAddress, &count, &opts)
+                        }
+                    }
+                }
+            }
+            let done = rc != 0 && errno == ENOENT
+            if rc != 0, !done { return false }
+            keys.withUnsafeBytes { k in
+                values.withUnsafeBytes { v in
+                    for i in 0..<Int(min(count, UInt32(chunk))) {
+                        each(UnsafeRawBufferPointer(rebasing: k[(i * keySize)..<((i + 1) * keySize)]),
+                             UnsafeRawBufferPointer(rebasing: v[(i * valueBytes)..<((i + 1) * valueBytes)]))
+                    }
+                }
+            }
+            if done { return true }
+            token = next
+            first = false
+        }
     }
 
     static func value(_ raw: UnsafeRawBufferPointer, _ slot: ArgumentSlot) -> PrintableValue {
