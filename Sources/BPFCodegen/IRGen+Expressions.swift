@@ -9,7 +9,7 @@ extension IRGen {
             try emitCall(e, name: name, args: args)
             return
         }
-        if e.type.isString { return }
+        if e.type.isAggregate { return }
         _ = try emitInt(e)
     }
 
@@ -35,6 +35,8 @@ extension IRGen {
             return try emitIncrement(target, increment: inc, prefix: prefix)
         case .call("has_key", let args):
             return try emitHasKey(args)
+        case .call("len", let args):
+            return try emitMapLength(args)
         case .cast(_, let inner):
             return emitCast(try emitInt(inner), to: e.type)
         case .tupleElement(let base, let index):

@@ -15,6 +15,38 @@ extension IRGen {
         m.callHelper(.forEachMapElem, [map, callbackPointer, LLVMConstNull(m.i8p), m.const64(0)])
     }
 
+    /// `len(@m)`: bpf_for_each_map_elem returns how many elements it visited; the callback
+    /// only says "continue".
+    func emitMapLength(_ args: [Expr]) throws -> LLVMValueRef {
+        guard case .map(let name, _)? = args.first?.kind else { return m.const64(0) }
+        let (map, _) = try mapGlobal(name)
+        let callback: LLVMValueRef
+        if let existing = LLVMGetNamedFunction(m.module, "count_entries") {
+            callback = existing
+        } else {
+            var params: [LLVMTypeRef?] = [m.i8p, m.i8p, m.i8p, m.i8p]
+            let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 4, 0) }
+            callback = LLVMAddFunction(m.module, "count_entries", fnType)
+            LLVMSetLinkage(callback, LLVMInternalLinkage)
+            var diTypes: [LLVMMetadataRef?] = [m.diInt]
+            let subroutine = diTypes.withUnsafeMutableBufferPointer {
+                LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
+            }
+            let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, "count_entries", 13, "count_entries", 13,
+                                                 m.diFile, 1, subroutine, 1, 1, 1, LLVMDIFlags(0), 1)
+            LLVMSetSubprogram(callback, sp)
+            let saved = LLVMGetInsertBlock(builder)
+            let savedLocation = LLVMGetCurrentDebugLocation2(builder)
+            LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(m.context, callback, "entry"))
+            LLVMSetCurrentDebugLocation2(builder, LLVMDIBuilderCreateDebugLocation(m.context, 1, 1, sp, nil))
+            LLVMBuildRet(builder, m.const64(0))
+            LLVMPositionBuilderAtEnd(builder, saved)
+            LLVMSetCurrentDebugLocation2(builder, savedLocation)
+        }
+        return m.callHelper(.forEachMapElem, [map, LLVMBuildBitCast(builder, callback, m.i8p, ""),
+                                              LLVMConstNull(m.i8p), m.const64(0)])
+    }
+
     private func emitForCallback(_ variable: String, pairType: SType, keyBytes: Int, valueBytes: Int,
                                  body: Block, at range: SourceRange) throws -> LLVMValueRef {
         // The probe function's state is set aside while the callback is emitted.
@@ -60,9 +92,10 @@ extension IRGen {
         let offsets = pairType.tupleOffsets
         let kv = allocaInEntry(bytes: max(8, pairType.size), name: "$" + variable)
         if case .tuple(let parts) = pairType {
-            LLVMBuildMemCpy(builder, kv, 8, LLVMGetParam(fn, 1), 1, m.const64(min(keyBytes, parts[0].size == 0 ? 8 : (parts[0].size + 7) & ~7)))
-            LLVMBuildMemCpy(builder, m.byteOffset(kv, offsets[1]), 8, LLVMGetParam(fn, 2), 1,
-                            m.const64(min(valueBytes, (parts[1].size + 7) & ~7)))
+            copyBytes(kv, LLVMGetParam(fn, 1), min(keyBytes, parts[0].size == 0 ? 8 : (parts[0].size + 7) & ~7),
+                      destAlign: 8)
+            copyBytes(m.byteOffset(kv, offsets[1]), LLVMGetParam(fn, 2), min(valueBytes, (parts[1].size + 7) & ~7),
+                      destAlign: 8)
         }
         variables[0][variable] = (kv, pairType)
         try emitBlock(body)

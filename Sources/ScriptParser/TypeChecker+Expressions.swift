@@ -15,6 +15,8 @@ extension TypeChecker {
             out.type = fieldType(f)
         case .probeValue:
             break  // typed when resolved
+        case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset:
+            break  // kernel types: typed when resolved (TypeChecker+KernelTypes.swift)
         case .variable(let name):
             variablesRead.insert(name)
             guard let t = lookupVariable(name) else {
@@ -66,7 +68,7 @@ extension TypeChecker {
             let typed = elements.map { checkExpr($0) }
             out.kind = .tuple(typed)
             guard !typed.contains(where: { $0.type == .none }) else { return out }
-            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer) {
+            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered) {
                 diagnostics.append(.error(t.range, "a tuple element cannot be of type \(t.type)"))
                 return out
             }
@@ -98,6 +100,7 @@ extension TypeChecker {
             }
             return Expr(.integer(UInt64(t.size)), range: e.range, type: .uint64)
         case .sizeofExpr(let inner):
+            if let resolved = checkKernelTypeQuery(e) { return resolved }
             let t = checkExpr(inner)
             guard t.type != .none else { return out }
             return Expr(.integer(UInt64(t.type.size)), range: e.range, type: .uint64)
@@ -128,6 +131,7 @@ extension TypeChecker {
                 return e
             }
             t = checkMapRead(target, name: name, keys: keys)
+            mapsWritten.insert(name)
         default:
             diagnostics.append(.error(e.range, "++ and -- apply to variables and maps only"))
             return e
@@ -225,6 +229,7 @@ extension TypeChecker {
         var out = e
         out.kind = .binary(op, a, b)
         guard a.type != .none, b.type != .none else { return out }
+        if let resolved = checkPointerArithmetic(e, op, a, b) { return resolved }
         switch (a.type, b.type) {
         case (.string, .string):
             guard op == .eq || op == .ne else {

@@ -30,6 +30,7 @@ extension TypeChecker {
             valueType = .plain(plain)
         }
         guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
+        mapsWritten.insert(name)
         var t = Expr(.map(name: name, keys: typedKeys), range: target.range, type: .none)
         if case .plain(let pt) = info.value { t.type = pt }
         return Stmt(.assign(target: t, op: op, value: v), range: stmt.range)
@@ -44,7 +45,7 @@ extension TypeChecker {
             case .none: return nil
             case .integer(_, let signed): tk.type = .integer(bits: 64, signed: signed)
             case .pointer: tk.type = .uint64
-            case .string: break
+            case .string, .rendered: break
             default:
                 diagnostics.append(.error(k.range, "\(tk.type) cannot be used as a map key"))
                 return nil
@@ -58,7 +59,7 @@ extension TypeChecker {
         switch v.type {
         case .integer(_, let signed): return .integer(bits: 64, signed: signed)
         case .pointer: return .uint64
-        case .string, .tuple: return v.type
+        case .string, .tuple, .rendered: return v.type
         default: return nil
         }
     }
@@ -113,6 +114,7 @@ extension TypeChecker {
             case (.tuple(let p), .tuple(let q)) where p.count == q.count:
                 guard let merged = mergeTypes(p, q) else { return nil }
                 out.append(.tuple(merged))
+            case (.rendered(let p), .rendered(let q)) where p == q: out.append(x)
             default: return nil
             }
         }
@@ -160,6 +162,18 @@ extension TypeChecker {
         }
     }
 
+    /// A map only ever read is almost always a misspelt name: warn, and name the nearest
+    /// map that is written.
+    mutating func warnUnwrittenMaps() {
+        for name in mapOrder where !mapsWritten.contains(name) {
+            guard let info = maps[name] else { continue }
+            let written = mapsWritten.map { "@" + $0 }
+            var d = Diagnostic.warning(info.firstUse, "Map @\(name) is read but never assigned; it is always empty")
+            if let hint = Suggestion.closest(to: "@" + name, among: written) { d.notes.append("HINT: did you mean '\(hint)'?") }
+            diagnostics.append(d)
+        }
+    }
+
     /// Reading `@m[k]` in an expression: plain maps only; an unknown map becomes an integer map.
     mutating func checkMapRead(_ e: Expr, name: String, keys: [Expr]) -> Expr {
         guard let typedKeys = checkMapKeys(keys) else { return e }
@@ -197,6 +211,10 @@ extension TypeChecker {
             else { return out }
             out.kind = .call(name: fn, args: [Expr(.map(name: name, keys: typedKeys), range: args[0].range)])
             out.type = .void
+        case "len":
+            guard argumentCount(e, fn, args, 1...1), mapArgument(args[0], allowKeys: false) != nil else { return out }
+            out.kind = .call(name: fn, args: args)
+            out.type = .uint64
         case "clear", "zero":
             guard argumentCount(e, fn, args, 1...1), mapArgument(args[0], allowKeys: false) != nil else { return out }
             out.type = .void
@@ -223,7 +241,7 @@ extension TypeChecker {
                 guard argumentCount(e, fn, args, 1...1) else { return out }
                 let v = checkExpr(args[0])
                 guard v.type != .none else { return out }
-                guard v.type.isInteger || v.type.isString || v.type.isPointer || v.type.isTuple else {
+                guard v.type.isInteger || v.type.isString || v.type.isPointer || v.type.isTuple || v.type.isRendered else {
                     diagnostics.append(.error(args[0].range, "print() cannot print a value of type \(v.type)"))
                     return out
                 }

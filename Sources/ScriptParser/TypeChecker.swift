@@ -15,12 +15,16 @@ public struct TypeChecker {
     var inForBody = false
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
     var maps: [String: MapInfo] = [:]
+    /// Maps assigned or aggregated somewhere (not only read).
+    var mapsWritten: Set<String> = []
     /// `$1…$N` as given on the command line.
     var positionalArguments: [String] = []
     /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
     var defines: [String: String] = [:]
     var enumConstants: [String: Int64] = [:]
     var definesInUse: Set<String> = []
+    /// Structs and unions the preamble defines, by `struct NAME`; they win over BTF's.
+    var preambleRecords: [String: RecordType] = [:]
     /// Per probe: where each variable was first assigned, and which were read (for warnings).
     var variableAssignments: [String: SourceRange] = [:]
     var variablesRead: Set<String> = []
@@ -35,6 +39,7 @@ public struct TypeChecker {
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
+        checker.warnUnwrittenMaps()
         if checker.diagnostics.hasErrors { return (nil, checker.diagnostics) }
         let maps = checker.mapOrder.compactMap { checker.maps[$0] }
         return (TypedProgram(source: source, probes: probes, maps: maps, settings: checker.settings), checker.diagnostics)
