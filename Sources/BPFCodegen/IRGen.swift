@@ -36,15 +36,29 @@ final class IRGen {
     /// Stack slots whose lifetime ends with the innermost statement (or block, for variables).
     /// Ending lifetimes lets LLVM reuse the slots: the BPF stack is only 512 bytes.
     var temporaries: [[(pointer: LLVMValueRef, bytes: Int)]] = []
+    /// The largest record any probe reserves; the ring buffer is sized from it.
+    var largestRecord = 8
+
+    /// Room for 32 of the largest records (at least 256 KiB), a power of two as the kernel
+    /// requires, unless the script or environment set the size. Its pages are mapped into
+    /// swtrace twice, so this is memory users pay for.
+    var ringBufferSize: Int {
+        if let fixed = program.settings.ringBufferSize { return fixed }
+        var size = 1 << 18
+        while size < largestRecord * 32, size < 1 << 30 { size <<= 1 }
+        return size
+    }
+
     /// For-loop callbacks emitted so far (their functions are named after the count).
     var forCallbackCount = 0
+    /// Regions of the probe's per-CPU scratch map, for buffers too big for the stack (IRGen+Scratch).
+    var scratch = ScratchSpace()
 
     init(program: TypedProgram) {
         self.program = program
         m = IRModule(name: "swtrace", fileName: program.source.name)
         m.defineLicense()
-        eventsMap = m.define(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer,
-                                           maxEntries: program.settings.ringBufferSize))
+        eventsMap = m.declareMapGlobal(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: 0))
         // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was full.
         lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
                                          maxEntries: 2, keySize: 4, valueSize: 8))
@@ -58,6 +72,7 @@ final class IRGen {
         for (i, probe) in program.probes.enumerated() {
             try emitProbe(probe, index: i)
         }
+        m.describe(eventsMap, MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: ringBufferSize))
         LLVMDIBuilderFinalize(m.di)
     }
 
@@ -89,6 +104,7 @@ final class IRGen {
         variables = [[:]]
         loops = []
         temporaries = [[]]
+        scratch = ScratchSpace()
         let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
         let exit = LLVMAppendBasicBlockInContext(m.context, fn, "exit")!
         entryBlock = entry
@@ -107,6 +123,7 @@ final class IRGen {
         branchIfOpen(to: exit)
         LLVMPositionBuilderAtEnd(builder, exit)
         LLVMBuildRet(builder, m.const64(0))
+        try defineScratchMap(probeIndex: index, range: probe.range)
 
         manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
                                                    displayName: probe.displayName, range: probe.range))
@@ -160,8 +177,10 @@ final class IRGen {
     }
 
     func endLifetimes(_ slots: [(pointer: LLVMValueRef, bytes: Int)]) {
+        // Scratch regions are given back even after a return: they are codegen's bookkeeping.
+        let onStack = slots.filter { !releaseScratch($0.pointer) }
         guard currentBlockIsOpen else { return }
-        for slot in slots { callLifetime("llvm.lifetime.end.p0i8", slot.pointer, slot.bytes) }
+        for slot in onStack { callLifetime("llvm.lifetime.end.p0i8", slot.pointer, slot.bytes) }
     }
 
     func callLifetime(_ intrinsic: String, _ pointer: LLVMValueRef, _ bytes: Int) {
@@ -241,7 +260,7 @@ final class IRGen {
         switch target.type {
         case .string(let cap):
             try emitString(value, into: storage, capacity: cap)
-        case .tuple:
+        case .tuple, .rendered:
             try emitValue(value, into: storage)
         default:
             let v = try emitInt(value)
@@ -256,6 +275,8 @@ final class IRGen {
 
     /// A zeroed stack buffer, allocated in the entry block so LLVM sees one fixed frame.
     func allocaInEntry(bytes: Int, name: String = "") -> LLVMValueRef {
+        // Too big for the 512-byte stack: a zeroed region of the scratch map (IRGen+Scratch.swift).
+        if bytes > ScratchSpace.stackLimit { return scratchBuffer(bytes: bytes) }
         let current = LLVMGetInsertBlock(builder)
         if let entryBlock {
             if let first = LLVMGetFirstInstruction(entryBlock) {

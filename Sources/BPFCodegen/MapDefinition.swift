@@ -13,6 +13,28 @@ struct MapDefinition {
 extension IRModule {
     /// Emits the map's global and its BTF description; returns the global to pass to helpers.
     func define(_ map: MapDefinition) -> LLVMValueRef {
+        let global = declareMapGlobal(map)
+        describe(global, map)
+        return global
+    }
+
+    /// The map's global alone; `describe` must follow before the module is emitted. For maps
+    /// whose size is known only once every probe is generated (the ring buffer).
+    func declareMapGlobal(_ map: MapDefinition) -> LLVMValueRef {
+        let count = 2 + (map.keySize == nil ? 0 : 1) + (map.valueSize == nil ? 0 : 1)
+        var fields = [LLVMTypeRef?](repeating: i8p, count: count)
+        let type = fields.withUnsafeMutableBufferPointer {
+            LLVMStructTypeInContext(context, $0.baseAddress, UInt32($0.count), 0)
+        }
+        let global = LLVMAddGlobal(module, type, map.name)!
+        LLVMSetInitializer(global, LLVMConstNull(type))
+        LLVMSetSection(global, ".maps")
+        LLVMSetAlignment(global, 8)
+        return global
+    }
+
+    /// The BTF (through debug info) libbpf reads the map's type and sizes from.
+    func describe(_ global: LLVMValueRef, _ map: MapDefinition) {
         var members: [(String, Int)] = [("type", map.type.rawValue), ("max_entries", map.maxEntries)]
         if let k = map.keySize { members.append(("key_size", k)) }
         if let v = map.valueSize { members.append(("value_size", v)) }
@@ -29,19 +51,10 @@ extension IRModule {
             LLVMDIBuilderCreateStructType(di, diCompileUnit, "", 0, diFile, 0, UInt64(members.count * 64), 64,
                                           LLVMDIFlags(0), nil, $0.baseAddress, UInt32($0.count), 0, nil, "", 0)
         }
-        var fields = [LLVMTypeRef?](repeating: i8p, count: members.count)
-        let type = fields.withUnsafeMutableBufferPointer {
-            LLVMStructTypeInContext(context, $0.baseAddress, UInt32($0.count), 0)
-        }
-        let global = LLVMAddGlobal(module, type, map.name)!
-        LLVMSetInitializer(global, LLVMConstNull(type))
-        LLVMSetSection(global, ".maps")
-        LLVMSetAlignment(global, 8)
         let expr = LLVMDIBuilderCreateExpression(di, nil, 0)
         let gve = LLVMDIBuilderCreateGlobalVariableExpression(
             di, diCompileUnit, map.name, map.name.utf8.count, "", 0, diFile, 0, diStruct, 0, expr, nil, 64)
         LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(context, "dbg", 3), gve)
-        return global
     }
 
     /// The `license` section: GPL, which the tracing helpers we call require.

@@ -22,13 +22,20 @@ public struct FrontEndOptions: Sendable {
 
 /// Limits and defaults a script can change with `config = {…}` or environment variables.
 public struct Settings: Sendable, Equatable {
-    /// `str()` buffer size and the default for `__data_loc` strings (BPFTRACE_STRLEN).
-    public var stringLength = 64
+    /// `str()` buffer size and the default for `__data_loc` strings (BPFTRACE_STRLEN), NUL
+    /// included. 1024 as in current bpftrace (0.17 had 64): buffers above the BPF stack's
+    /// budget live in a per-CPU scratch map (BPFCodegen's IRGen+Scratch.swift).
+    public var stringLength = 1024
+    /// The longest `max_strlen` accepted: a string must fit the per-CPU scratch map's 32 KiB.
+    public static let maxStringLength = 16384
+    /// `--unsafe`: `system()`, `signal()` and `override()` may run.
+    public var unsafe = false
     /// `join()`: how many arguments (BPFTRACE_MAX_JOIN_ARGS? bpftrace fixes 16) and bytes each.
     public var joinArgumentCount = 16
     public var joinArgumentSize = 1024
-    /// Bytes of the ring buffer events go through (power of two, page multiple).
-    public var ringBufferSize = 1 << 22
+    /// Bytes of the ring buffer events go through (power of two, page multiple); nil sizes it
+    /// from the program's largest record.
+    public var ringBufferSize: Int?
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
