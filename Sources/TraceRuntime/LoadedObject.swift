@@ -34,7 +34,7 @@ public final class LoadedObject {
         let rc = bpf_object__load(obj)
         if rc != 0 {
             let log = LibbpfLog.take()
-            bpf_object__close(obj)
+            // Every property is set, so throwing runs deinit, which closes the object.
             throw Self.loadError(rc: rc, log: log, manifest: artifact.manifest, source: source)
         }
     }
@@ -68,6 +68,8 @@ public final class LoadedObject {
     /// Turns libbpf's load failure into one sentence tied to the probe and script line.
     static func loadError(rc: Int32, log: String, manifest: Manifest, source: SourceFile) -> RuntimeError {
         let errno = -rc
+        // A kernel that refuses a probe type (fentry here) is not a permission problem.
+        if let refusal = AttachFailure.loadRefusal(errno: errno, log: log, manifest: manifest) { return refusal }
         if errno == EPERM || errno == EACCES, !log.contains("-- BEGIN PROG LOAD LOG --") {
             return RuntimeError("swtrace needs root (CAP_BPF and CAP_PERFMON) to load BPF programs: \(String(cString: strerror(errno)))",
                                 detail: log)
@@ -83,22 +85,49 @@ public final class LoadedObject {
             return RuntimeError("the kernel refused to load the BPF object: \(reason ?? String(cString: strerror(errno)))",
                                 detail: log)
         }
-        let (line, col) = source.location(of: probe.range.start)
-        var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(source.name):\(line):\(col)"
-        if let reason { message += ": \(reason)" }
+        // Line info in the log ("; $i++; @ loop.st:5") says which statement was being checked.
+        let (probeLine, probeColumn) = source.location(of: probe.range.start)
+        let place = scriptLine(log).map { "\(source.name):\($0)" } ?? "\(source.name):\(probeLine):\(probeColumn)"
+        var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(place): "
+        message += reason ?? "the verifier log was cut short, which happens when a program is too complex to verify (a loop with too many iterations?)"
         message += " (run with -v for the verifier log)"
         return RuntimeError(message, detail: log)
     }
 
-    /// The verifier's own reason: the last log line before the instruction-count summary.
-    static func verifierReason(_ log: String) -> String? {
-        guard let begin = log.firstRange(of: "-- BEGIN PROG LOAD LOG --") else { return nil }
-        let body = log[begin.upperBound...]
-        let lines = body.split(separator: "\n").map(String.init)
-        let meaningful = lines.filter {
-            !$0.hasPrefix("libbpf:") && !$0.hasPrefix("processed ") && !$0.hasPrefix("-- END") && !$0.isEmpty
-                && !$0.hasPrefix(";")
+    /// The verifier's log, without libbpf's own lines (which may be glued onto a log line).
+    static func verifierLines(_ log: String) -> [String] {
+        guard let begin = log.firstRange(of: "-- BEGIN PROG LOAD LOG --") else { return [] }
+        var lines: [String] = []
+        for raw in log[begin.upperBound...].split(separator: "\n") {
+            var line = Substring(raw)
+            if let glued = line.firstRange(of: "libbpf: ") { line = line[..<glued.lowerBound] }
+            if line.hasPrefix("-- END") { break }
+            if !line.isEmpty { lines.append(String(line)) }
         }
-        return meaningful.last
+        return lines
+    }
+
+    /// The verifier's own reason: its last line that is neither an instruction, register
+    /// state, line info nor the statistics summary. Nil when the log stops mid-dump.
+    static func verifierReason(_ log: String) -> String? {
+        let lines = verifierLines(log)
+        guard let last = lines.last else { return nil }
+        func isDump(_ l: String) -> Bool {
+            let first = l.first ?? " "
+            return first.isNumber || l.hasPrefix(";") || l.hasPrefix("from ") || l.hasPrefix("last_idx")
+                || l.hasPrefix("regs=") || l.hasPrefix("parent ") || l.hasPrefix("mark_precise") || l.hasPrefix(" ")
+        }
+        // A log that ends in the middle of the instruction dump was truncated.
+        if isDump(last) { return nil }
+        return lines.reversed().first { !isDump($0) && !$0.hasPrefix("processed ") && !$0.hasPrefix("verification time") && !$0.hasPrefix("stack depth") }
+    }
+
+    /// The script line of the last line-info marker in the log: "; text @ FILE:LINE".
+    static func scriptLine(_ log: String) -> Int? {
+        for line in verifierLines(log).reversed() where line.hasPrefix(";") {
+            guard let at = line.lastIndex(of: ":"), let n = Int(line[line.index(after: at)...]) else { continue }
+            return n
+        }
+        return nil
     }
 }
