@@ -9,13 +9,14 @@ extension IRGen {
         for (i, info) in program.maps.enumerated() {
             let layout = MapDescriptor.layout(for: info)
             let elfName = "m\(i)"
-            let global = m.define(MapDefinition(name: elfName, type: layout.perCPU ? .perCPUHash : .hash,
-                                                maxEntries: program.settings.maxMapKeys,
+            let descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
+                                           keySize: layout.keySize, valueSize: layout.valueSize, perCPU: layout.perCPU)
+            let type: BPFMapType = descriptor.isArray ? .perCPUArray : (layout.perCPU ? .perCPUHash : .hash)
+            let global = m.define(MapDefinition(name: elfName, type: type,
+                                                maxEntries: descriptor.isArray ? 1 : program.settings.maxMapKeys,
                                                 keySize: layout.keySize, valueSize: layout.valueSize))
             scriptMaps[info.name] = (global, i)
-            manifest.maps.append(MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
-                                               keySize: layout.keySize, valueSize: layout.valueSize,
-                                               perCPU: layout.perCPU))
+            manifest.maps.append(descriptor)
             if layout.perCPU { largestAggregation = max(largestAggregation, layout.valueSize) }
         }
         if largestAggregation > 0 {
@@ -35,7 +36,7 @@ extension IRGen {
         for (k, slot) in zip(keys, d.keySlots) {
             if case .string(let cap) = slot.kind {
                 try emitString(k, into: m.byteOffset(key, slot.offset), capacity: cap)
-            } else if k.type.isTuple {
+            } else if k.type.isTuple || k.type.isRendered {
                 try emitValue(k, into: m.byteOffset(key, slot.offset))
             } else {
                 m.store64(try emitInt(k), at: key, slot.offset)
@@ -98,7 +99,7 @@ extension IRGen {
         let buffer = allocaInEntry(bytes: d.valueSize)
         if case .plain(.string(let cap)) = d.info.value {
             try emitString(value, into: buffer, capacity: cap)
-        } else if value.type.isTuple {
+        } else if value.type.isTuple || value.type.isRendered {
             try emitValue(value, into: buffer)
         } else {
             m.store64(try emitInt(value), at: buffer, 0)
@@ -174,7 +175,7 @@ extension IRGen {
         let present = appendBlock("sread.present"), absent = appendBlock("sread.absent"), done = appendBlock("sread.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, p, ""), absent, present)
         LLVMPositionBuilderAtEnd(builder, present)
-        LLVMBuildMemCpy(builder, dest, 1, p, 8, m.const64(min(capacity, d.valueSize)))
+        copyBytes(dest, p, min(capacity, d.valueSize), sourceAlign: 8)
         LLVMBuildBr(builder, done)
         LLVMPositionBuilderAtEnd(builder, absent)
         LLVMBuildStore(builder, LLVMConstInt(m.i8, 0, 0), dest)
@@ -193,6 +194,17 @@ extension IRGen {
     func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ fn: String, _ args: [Expr]) throws {
         let value = try args.first.map { try emitInt($0) } ?? m.const64(1)
         let key = try emitMapKey(d, keys)
+        if d.isArray {
+            // Slot 0 always exists: no creation path, no zero buffer.
+            let entry = lookup(map, key)
+            let present = appendBlock("agg.present"), done = appendBlock("agg.done")
+            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
+            LLVMPositionBuilderAtEnd(builder, present)
+            try updateAggregate(entry, d.info.value, value)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
         let zero = lookup(LLVMBuildBitCast(builder, zeroMap, m.i8p, ""), allocaInEntry(bytes: 8))
         let haveZero = appendBlock("agg.zero"), done = appendBlock("agg.done")

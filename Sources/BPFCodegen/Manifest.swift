@@ -26,8 +26,14 @@ public enum EventDescriptor: Sendable, Equatable {
     case printf(PrintfFormat, [ArgumentSlot])
     /// `join(argv, sep)`: a u64 count at offset 8, then `argumentCount` slots of `argumentSize` bytes.
     case join(separator: String, argumentCount: Int, argumentSize: Int)
-    /// `exit()`: stop tracing.
+    /// `exit()`: stop tracing. `exit(code)` sends a 16-byte record, the exit status at offset 8.
     case exit
+    /// `time(fmt)`: the local time now, through `strftime(fmt)`.
+    case time(format: String)
+    /// `cat(fmt, args…)`: print the file whose path the format gives.
+    case cat(PrintfFormat, [ArgumentSlot])
+    /// `system(fmt, args…)`: run the command the format gives, print what it prints.
+    case system(PrintfFormat, [ArgumentSlot])
     /// `print(@m, top, divisor)`: index into `Manifest.maps`; 0 means no top / no divisor.
     case printMap(map: Int, top: Int, divisor: UInt64)
     /// `clear(@m)`: delete every entry.
@@ -50,6 +56,14 @@ public struct MapDescriptor: Sendable, Equatable {
     public var valueSize: Int
     /// Aggregations live in per-CPU maps and are combined in user space.
     public var perCPU: Bool
+    /// A keyless aggregation kept in a one-slot per-CPU array: lookups never miss and the
+    /// verifier inlines them. An all-zero value means the map was never updated.
+    public var isArray: Bool {
+        guard perCPU, info.keyTypes.isEmpty else { return false }
+        // sum(0) leaves a zero value that still counts as an entry; it stays a hash.
+        if case .sum = info.value { return false }
+        return true
+    }
     public var scriptName: String { info.displayName }
 
     public init(elfName: String, info: MapInfo, keySlots: [ArgumentSlot], keySize: Int, valueSize: Int, perCPU: Bool) {
@@ -77,7 +91,10 @@ public struct MapDescriptor: Sendable, Equatable {
             slots.append(slot)
             offset += slot.size
         }
-        let keySize = max(8, offset)
+        var keySize = max(8, offset)
+        if info.keyTypes.isEmpty, info.value.isAggregation, info.value != .sum(signed: true), info.value != .sum(signed: false) {
+            keySize = 4  // the array index
+        }
         let valueSize: Int
         switch info.value {
         case .count, .sum: valueSize = 8
@@ -98,6 +115,8 @@ public struct ArgumentSlot: Sendable, Equatable {
         case string(capacity: Int)
         /// A tuple: its elements' slots, offsets relative to the tuple's start.
         indirect case tuple([ArgumentSlot])
+        /// Raw data user space renders as text: a stack, a symbol, a timestamp, …
+        case rendered(Rendering)
     }
 
     /// The slot for a value of type `t` at `offset`.
@@ -107,6 +126,7 @@ public struct ArgumentSlot: Sendable, Equatable {
         case .tuple(let ts):
             let offsets = t.tupleOffsets
             return ArgumentSlot(offset: offset, kind: .tuple(zip(ts, offsets).map { of($0, at: $1) }))
+        case .rendered(let r): return ArgumentSlot(offset: offset, kind: .rendered(r))
         default: return ArgumentSlot(offset: offset, kind: t.isSigned ? .signed : .unsigned)
         }
     }
@@ -119,6 +139,7 @@ public struct ArgumentSlot: Sendable, Equatable {
         case .signed, .unsigned: return 8
         case .string(let n): return (n + 7) & ~7
         case .tuple(let slots): return slots.reduce(0) { $0 + $1.size }
+        case .rendered(let r): return r.size
         }
     }
 }

@@ -7,10 +7,13 @@ import ScriptParser
 struct MapReader {
     let object: LoadedObject
     let cpus: Int
+    /// Renders stacks, symbols, … in keys and values; shared so symbol tables are read once.
+    let renderer: ValueRenderer
 
-    init(object: LoadedObject) {
+    init(object: LoadedObject, renderer: ValueRenderer? = nil) {
         self.object = object
         cpus = max(1, Int(libbpf_num_possible_cpus()))
+        self.renderer = renderer ?? ValueRenderer(object: object)
     }
 
     /// Every key currently in the map.
@@ -41,7 +44,9 @@ struct MapReader {
         let valueBytes = d.perCPU ? stride * cpus : d.valueSize
         var entries: [MapEntry] = []
         let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
-            let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0) }
+            // A keyless aggregation's array slot that was never updated is all zeroes.
+            if d.isArray, !value.contains(where: { $0 != 0 }) { return }
+            let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0, renderer: renderer, place: .mapKey) }
             entries.append(MapEntry(keys: keyParts, value: decodeValue(value, d, stride: stride)))
         }
         if !readBatched(fd, keySize: d.keySize, valueBytes: valueBytes, decode) {
@@ -96,7 +101,9 @@ struct MapReader {
         }
     }
 
-    static func value(_ raw: UnsafeRawBufferPointer, _ slot: ArgumentSlot) -> PrintableValue {
+    /// The value in `slot`; rendered values (stacks, symbols, …) become their text.
+    static func value(_ raw: UnsafeRawBufferPointer, _ slot: ArgumentSlot, renderer: ValueRenderer? = nil,
+                      place: ValueRenderer.Place = .value) -> PrintableValue {
         switch slot.kind {
         case .signed:
             guard slot.offset + 8 <= raw.count else { return .signed(0) }
@@ -108,7 +115,9 @@ struct MapReader {
             let bytes = EventFormatter.cString(raw, offset: slot.offset, capacity: cap)
             return .string(String(decoding: bytes, as: UTF8.self))
         case .tuple(let elements):
-            return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind)) })
+            return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind), renderer: renderer) })
+        case .rendered(let r):
+            return .string((renderer ?? ValueRenderer(object: nil)).text(r, raw, at: slot.offset, place: place))
         }
     }
 
@@ -146,7 +155,7 @@ struct MapReader {
             let n = MapDescriptor.bucketCount(d.info.value)
             return .histogram((0..<n).map { b in (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, b * 8) } })
         case .plain(let t):
-            return .scalar(Self.value(raw, ArgumentSlot.of(t, at: 0)))
+            return .scalar(Self.value(raw, ArgumentSlot.of(t, at: 0), renderer: renderer))
         }
     }
 
@@ -164,8 +173,9 @@ struct MapReader {
         }
     }
 
-    /// `clear(@m)`: delete every key.
+    /// `clear(@m)`: delete every key (an array slot cannot be deleted: it is zeroed).
     func clear(_ d: MapDescriptor) {
+        if d.isArray { return zero(d) }
         guard let fd = object.mapFD(d.elfName) else { return }
         for var key in keys(fd, keySize: d.keySize) { bpf_map_delete_elem(fd, &key) }
     }
