@@ -336,8 +336,11 @@ public struct Parser {
             if tok.kind == .ifKeyword {
                 let elseIf = try parseIfStmt()
                 otherwise = Block([elseIf], range: elseIf.range)
-            } else {
+            } else if tok.kind == .leftBrace {
                 otherwise = try parseBlock()
+            } else {
+                let found = tok.kind == .endOfFile ? TokenKind.endOfFile.rawValue : file.text(of: tok.range)
+                throw .error(tok.range, "syntax error, unexpected \(found), expecting { or if")
             }
         }
         return Stmt(.ifElse(condition: condition, then: then, otherwise: otherwise),

@@ -5,7 +5,7 @@ public struct PrintfFormat: Equatable, Sendable {
         public enum Kind: Equatable, Sendable {
             /// `d i u x X o c`: takes an integer.
             case integer
-            /// `s`: takes a string.
+            /// `s`: takes a string; `r`: a buffer (`buf()`), printed with `\xNN` escapes.
             case string
             /// `p`: takes an integer or pointer, printed as an address.
             case pointer
@@ -18,7 +18,7 @@ public struct PrintfFormat: Equatable, Sendable {
         public var specifier: Character
         public var kind: Kind {
             switch specifier {
-            case "s": return .string
+            case "s", "r": return .string
             case "p": return .pointer
             default: return .integer
             }
@@ -35,6 +35,31 @@ public struct PrintfFormat: Equatable, Sendable {
             }
             s.append(specifier)
             return s
+        }
+
+        /// Bits of the argument the conversion prints, as C's varargs would: `%d` an int (32),
+        /// `%hd` a short, `%hhd` a char, `%ld`/`%lld`/`%zd` 64. bpftrace prints the same.
+        public var argumentBits: Int {
+            switch length {
+            case "hh": return 8
+            case "h": return 16
+            case "": return 32
+            default: return 64
+            }
+        }
+
+        /// Whether the conversion reads its argument as signed.
+        public var isSignedConversion: Bool { specifier == "d" || specifier == "i" }
+
+        /// The 64-bit value C would print: truncated to the argument's width, then sign- or
+        /// zero-extended back to 64 bits for snprintf's `ll` conversion.
+        public func narrow(_ v: UInt64) -> UInt64 {
+            let bits = argumentBits
+            guard bits < 64, kind == .integer, specifier != "c" else { return v }
+            let mask = (UInt64(1) << UInt64(bits)) - 1
+            let low = v & mask
+            if isSignedConversion, low & (UInt64(1) << UInt64(bits - 1)) != 0 { return low | ~mask }
+            return low
         }
     }
 
@@ -79,7 +104,7 @@ public struct PrintfFormat: Equatable, Sendable {
             while j < b.count, "hlzjt".utf8.contains(b[j]), length.count < 2 {
                 length.append(Character(UnicodeScalar(b[j]))); j += 1
             }
-            if j < b.count, "diuxXocsp".utf8.contains(b[j]) {
+            if j < b.count, "diuxXocspr".utf8.contains(b[j]) {
                 flush()
                 segs.append(.conversion(Conversion(flags: flags, width: width, precision: precision,
                                                    length: length, specifier: Character(UnicodeScalar(b[j])))))

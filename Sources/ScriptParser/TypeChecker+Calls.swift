@@ -51,7 +51,14 @@ extension TypeChecker {
                 capacity = min(capacity, settings.stringLength)
             }
             switch args[0].type {
-            case .string(let n): out.type = .string(capacity: min(n, capacity))
+            case .string(let n):
+                // str($1) is the argument's text; str() of any other string is a mistake.
+                guard case .positional? = rawArgs.first?.kind else {
+                    diagnostics.append(.error(e.range,
+                        "str() expects an integer or a pointer type as first argument (\(args[0].type) provided)"))
+                    return out
+                }
+                out.type = .string(capacity: min(n, capacity))
             case .pointer, .integer: out.type = .string(capacity: capacity)
             default:
                 diagnostics.append(.error(args[0].range, "str() expects a pointer or integer, got \(args[0].type)"))
@@ -104,11 +111,12 @@ extension TypeChecker {
         for (conv, value) in zip(convs, values) {
             let ok: Bool
             switch conv.kind {
-            case .string: ok = value.type.isString
+            // %r takes buffers; %s strings and the other rendered values (Rendering.swift).
+            case .string: ok = conv.specifier == "r" ? value.type.isBuffer : value.type.printsAsString
             case .integer, .pointer: ok = value.type.isInteger || value.type.isPointer
             }
             if !ok {
-                let want = conv.kind == .string ? "string" : "integer"
+                let want = conv.specifier == "r" ? "buffer" : conv.kind == .string ? "string" : "integer"
                 diagnostics.append(.error(e.range,
                     "printf: %\(conv.specifier) specifier expects a value of type \(want) (\(Self.kindWord(value.type)) supplied)"))
             }
@@ -125,6 +133,7 @@ extension TypeChecker {
         case .tuple: return "tuple"
         case .array: return "array"
         case .record: return "record"
+        case .rendered(let r): return r.description
         case .void, .none: return "none"
         }
     }

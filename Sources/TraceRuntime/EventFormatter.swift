@@ -5,6 +5,8 @@ import ScriptParser
 /// Renders ring-buffer records as text, by the layout the manifest gives each event id.
 struct EventFormatter {
     let manifest: Manifest
+    /// Renders stacks, symbols, timestamps, … (ValueRenderer.swift); one per session.
+    var renderer: ValueRenderer?
 
     enum Decoded {
         /// printf's text, as formatted.
@@ -13,7 +15,13 @@ struct EventFormatter {
         case join([UInt8])
         /// print(value).
         case value(PrintableValue)
-        case exit
+        /// `exit()`, or `exit(code)` with the status swtrace exits with.
+        case exit(code: Int32?)
+        /// `time(fmt)`, `cat(…)` and `system(…)` output, ready to print (EventFormatter+Functions).
+        case time([UInt8])
+        /// nil: the file could not be read (reported on standard error, nothing printed).
+        case cat([UInt8]?)
+        case system([UInt8])
         /// print/clear/zero of a whole map: work for user space, by map index.
         case printMap(Int, top: Int, divisor: UInt64)
         case clearMap(Int)
@@ -33,9 +41,13 @@ struct EventFormatter {
         guard id >= 0, id < manifest.events.count else { return .malformed }
         switch manifest.events[id] {
         case .exit:
-            return .exit
+            // exit(code) sends the status after the header.
+            guard record.count >= 16 else { return .exit(code: nil) }
+            return .exit(code: Int32(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 8, as: Int64.self)) & 0xff)
+        case .time, .cat, .system:
+            return decodeFunctionEvent(manifest.events[id], record)
         case .printf(let format, let slots):
-            return .printf(Self.render(format, slots, record))
+            return .printf(Self.render(format, slots, record, renderer: renderer))
         case .join(let separator, let count, let size):
             guard record.count >= 16 + count * size else { return .malformed }
             let n = min(count, Int(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
@@ -53,7 +65,7 @@ struct EventFormatter {
             return .zeroMap(map)
         case .printValue(let slot):
             guard record.count >= slot.offset + slot.size else { return .malformed }
-            return .value(MapReader.value(record, slot))
+            return .value(MapReader.value(record, slot, renderer: renderer))
         }
     }
 
@@ -76,7 +88,8 @@ struct EventFormatter {
         return ArraySlice(bytes[0..<n])
     }
 
-    static func render(_ format: PrintfFormat, _ slots: [ArgumentSlot], _ record: UnsafeRawBufferPointer) -> [UInt8] {
+    static func render(_ format: PrintfFormat, _ slots: [ArgumentSlot], _ record: UnsafeRawBufferPointer,
+                       renderer: ValueRenderer? = nil) -> [UInt8] {
         var out: [UInt8] = []
         var next = 0
         for segment in format.segments {
@@ -97,11 +110,13 @@ struct EventFormatter {
                         } ?? []
                     }
                 case .tuple:
-                    out += printedValue(MapReader.value(record, slot)).utf8
+                    out += printedValue(MapReader.value(record, slot, renderer: renderer)).utf8
+                case .rendered(let r):
+                    out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
                 case .signed, .unsigned:
                     guard slot.offset + 8 <= record.count else { continue }
                     let v = record.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self)
-                    out += cFormat(conv.cSpec, [v])
+                    out += cFormat(conv.cSpec, [conv.narrow(v)])
                 }
             }
         }

@@ -115,10 +115,11 @@ public final class LoadedObject {
         func isDump(_ l: String) -> Bool {
             let first = l.first ?? " "
             return first.isNumber || l.hasPrefix(";") || l.hasPrefix("from ") || l.hasPrefix("last_idx")
+                || l.hasPrefix("old state") || l.hasPrefix("cur state") || l.hasPrefix("new state")
                 || l.hasPrefix("regs=") || l.hasPrefix("parent ") || l.hasPrefix("mark_precise") || l.hasPrefix(" ")
         }
         // A log that ends in the middle of the instruction dump was truncated.
-        if isDump(last) { return nil }
+        if isDump(last), !last.hasPrefix("old state"), !last.hasPrefix("cur state") { return nil }
         return lines.reversed().first { !isDump($0) && !$0.hasPrefix("processed ") && !$0.hasPrefix("verification time") && !$0.hasPrefix("stack depth") }
     }
 

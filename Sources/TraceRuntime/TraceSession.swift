@@ -12,6 +12,10 @@ public final class TraceSession {
     public struct Options {
         public var quiet = false
         public var verbose = false
+        /// Text as bpftrace prints it, or `-f json`.
+        public var format: OutputFormat = TextOutputFormat()
+        /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
+        public var process = TracedProcess.none
         public init() {}
     }
 
@@ -20,6 +24,8 @@ public final class TraceSession {
     let options: Options
     private var ringBuffer: OpaquePointer?
     private let sink: EventSink
+    /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
+    private let renderer: ValueRenderer
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
@@ -27,14 +33,16 @@ public final class TraceSession {
         object = try LoadedObject(artifact: artifact, source: source)
         self.output = output
         self.options = options
-        sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest), output: output)
-        let reader = MapReader(object: object)
+        renderer = ValueRenderer(object: object)
+        sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest, renderer: renderer), output: output,
+                         format: options.format)
+        let reader = MapReader(object: object, renderer: renderer)
         let manifest = artifact.manifest
         sink.mapAction = { [unowned output] action in
             switch action {
             case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
-                output.write(MapRendering.text(reader.snapshot(manifest.maps[i]), top: top > 0 ? top : nil,
-                                             divisor: divisor > 0 ? divisor : nil))
+                output.write(options.format.map(reader.snapshot(manifest.maps[i]), top: top > 0 ? top : nil,
+                                                divisor: divisor > 0 ? divisor : nil))
             case .clearMap(let i) where i < manifest.maps.count:
                 reader.clear(manifest.maps[i])
             case .zeroMap(let i) where i < manifest.maps.count:
@@ -62,27 +70,45 @@ public final class TraceSession {
             guard let ctx, let data else { return 0 }
             let sink = Unmanaged<EventSink>.fromOpaque(ctx).takeUnretainedValue()
             sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
-            return 0
+            // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
+            // output (tracing write() while printing) keeps one poll busy forever.
+            return stopRequested != 0 || sink.exitRequested ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
         ringBuffer = rb
 
-        let attacher = ProbeAttacher(object: object)
+        // -c: the child exists (held before exec) so cpid has a value before anything fires.
+        let watch = try ProcessWatch.start(options.process)
+        try watch?.storeChildPID(in: object)
+        var targetPID: Int32?
+        if case .pid(let pid) = options.process { targetPID = pid }
+        let attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        // BEGIN runs before the other probes attach, so its records are first in the ring buffer.
+        try attacher.run(.begin)
         let count = try attacher.attachAll()
         if !options.quiet {
             fputs("Attached \(count) probe\(count == 1 ? "" : "s")\n", stderr)
         }
-        try attacher.run(.begin)
+        if let line = options.format.attachedProbes(count) { output.write(line) }
+        try watch?.release()
 
         while stopRequested == 0, !sink.exitRequested {
+            // With -p/-c, the traced process exiting ends tracing too.
+            if let watch {
+                if !watch.pollEvents(rb, timeoutMs: 200) { break }
+                continue
+            }
             let n = ring_buffer__poll(rb, 200)
             if n < 0, n != -EINTR { break }
         }
 
         // No new events once detached; then drain what is queued, run END, drain its output.
         object.detachAll()
-        if !sink.exitRequested { ring_buffer__consume(rb) }
+        // After exit() the sink drops what follows it, including records sent while detaching
+        // (uprobe detach waits for RCU, long enough for more events); END's own consume below
+        // must not print them.
+        ring_buffer__consume(rb)
         sink.exitRequested = false
         sink.ignoreExit = true
         try attacher.run(.end)
@@ -91,7 +117,7 @@ public final class TraceSession {
         printMapsAtExit()
         reportLostEvents()
         output.flush()
-        return 0
+        return sink.exitCode
     }
 
     private func storeStartTime() throws {
@@ -107,16 +133,20 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object)
+        let reader = MapReader(object: object, renderer: renderer)
         let snapshots = object.manifest.maps.map { reader.snapshot($0) }
-        output.write(MapRendering.exitText(snapshots))
+        // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
+        output.flush()
+        fputs(options.format.exitPreamble, stdout)
+        fflush(stdout)
+        output.write(options.format.mapsAtExit(snapshots))
     }
 
     /// Records the ring buffer could not take and map updates dropped because a map was full,
     /// summed over CPUs; never silent.
     private func reportLostEvents() {
         let lost = lossCounter(slot: 0) + sink.malformed
-        if lost > 0 { output.write("Lost \(lost) events\n") }
+        if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: 1)
         if dropped > 0 {
             fputs("WARNING: \(dropped) map updates were dropped because a map was full (max_map_keys = \(object.manifest.maxMapKeys)); raise it with BPFTRACE_MAP_KEYS_MAX or config = { max_map_keys = N }\n", stderr)
@@ -149,6 +179,8 @@ final class EventSink {
     let formatter: EventFormatter
     let output: OutputStream
     var exitRequested = false
+    /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
+    var exitCode: Int32 = 0
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
     var ignoreExit = false
     var malformed: UInt64 = 0
@@ -158,9 +190,19 @@ final class EventSink {
     /// from different CPUs never interleave.
     private var partialLines: [Int: [UInt8]] = [:]
 
-    init(formatter: EventFormatter, output: OutputStream) {
+    let format: OutputFormat
+    /// Text output keeps each CPU's partial lines together; JSON messages are whole lines already.
+    let assemblesLines: Bool
+
+    init(formatter: EventFormatter, output: OutputStream, format: OutputFormat) {
         self.formatter = formatter
         self.output = output
+        self.format = format
+        assemblesLines = format is TextOutputFormat
+    }
+
+    private func deliver(_ bytes: [UInt8], _ record: UnsafeRawBufferPointer) {
+        if assemblesLines { emit(bytes, cpu: EventFormatter.cpu(of: record)) } else { output.write(bytes) }
     }
 
     func handle(_ record: UnsafeRawBufferPointer) {
@@ -168,8 +210,17 @@ final class EventSink {
         if exitRequested { return }
         let decoded = formatter.decode(record)
         switch decoded {
-        case .text(let bytes): emit(bytes, cpu: EventFormatter.cpu(of: record))
-        case .exit: if !ignoreExit { exitRequested = true }
+        case .printf(let bytes): deliver(format.printf(bytes), record)
+        case .join(let bytes): deliver(format.join(bytes), record)
+        case .value(let v): deliver(Array(format.value(v).utf8), record)
+        case .exit(let code):
+            if !ignoreExit {
+                exitRequested = true
+                if let code { exitCode = code }
+            }
+        case .time(let bytes): deliver(format.time(bytes), record)
+        case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
+        case .system(let bytes): deliver(format.system(bytes), record)
         case .malformed: malformed += 1
         case .printMap, .clearMap, .zeroMap:
             flushPartialLines()

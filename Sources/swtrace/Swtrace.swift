@@ -49,6 +49,9 @@ struct Swtrace: ParsableCommand {
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
 
+    @Flag(name: .customLong("unsafe"), help: "Allow functions with side effects on the system: system(), signal(), override().")
+    var unsafe = false
+
     @Option(name: .customShort("p"), help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
     var pid: Int32?
 
@@ -95,6 +98,12 @@ struct Swtrace: ParsableCommand {
             fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
             return 1
         }
+        // Without the rights, tracefs reads fail too and would look like "tracepoint not found".
+        let compileOnly = (emitLLVM != nil || emitELF != nil) && !dryRun
+        if !compileOnly, !Privileges.canLoadBPF() {
+            fputs("ERROR: \(Privileges.missingMessage)\n", stderr)
+            return 1
+        }
         guard let mode = OutputStream.Buffering(rawValue: buffering) else {
             fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
             return 1
@@ -108,6 +117,7 @@ struct Swtrace: ParsableCommand {
         var settings = Self.settingsFromEnvironment()
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
+        settings.unsafe = unsafe
         let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
@@ -163,7 +173,7 @@ struct Swtrace: ParsableCommand {
             }
             return nil
         }
-        if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, 200) }
+        if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, Settings.maxStringLength) }
         if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
         if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
         return settings
