@@ -52,8 +52,12 @@ extension TypeChecker {
             }
             switch args[0].type {
             case .string(let n):
-                // str($1) is the argument's text; str() of any other string is a mistake.
-                guard case .positional? = rawArgs.first?.kind else {
+                // str($1) is the argument's text and str(args->name) a tracepoint's string
+                // field (bpftrace accepts both); str() of any other string is a mistake.
+                var isFieldOrPositional = false
+                if case .positional? = rawArgs.first?.kind { isFieldOrPositional = true }
+                if case .tracepointField = args[0].kind { isFieldOrPositional = true }
+                guard isFieldOrPositional else {
                     diagnostics.append(.error(e.range,
                         "str() expects an integer or a pointer type as first argument (\(args[0].type) provided)"))
                     return out

@@ -179,7 +179,7 @@ final class ExecTracingTests: XCTestCase {
     func testBuiltinsInATracepoint() throws {
         try requireRoot()
         let target = try uniqueTrue()
-        let swtrace = try startSwtrace(["-e", #"t:sched:sched_process_exec { printf("%s pid=%d tid=%d uid=%d gid=%d cpu=%d nsecs=%d elapsed=%d\n", comm, pid, tid, uid, gid, cpu, nsecs, elapsed); }"#])
+        let swtrace = try startSwtrace(["-e", #"t:sched:sched_process_exec { printf("%s pid=%d tid=%d uid=%d gid=%d cpu=%d nsecs=%llu elapsed=%llu\n", comm, pid, tid, uid, gid, cpu, nsecs, elapsed); }"#])
         let pid = try runInBackground(target.path)
         swtrace.waitForOutput { $0.contains("\(target.name) pid=\(pid) ") }
         let result = try swtrace.stop()
