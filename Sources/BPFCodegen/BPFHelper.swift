@@ -4,16 +4,28 @@ enum BPFHelper: UInt64 {
     case mapUpdateElem = 2
     case mapDeleteElem = 3
     case ktimeGetNs = 5
+    case getPrandomU32 = 7
     case getSmpProcessorId = 8
     case getCurrentPidTgid = 14
     case getCurrentUidGid = 15
     case getCurrentComm = 16
+    case getStackID = 27
+    case getCurrentTask = 35
+    case getNumaNodeID = 42
+    case overrideReturn = 58
+    case getCurrentCgroupID = 80
+    case sendSignal = 109
     case probeReadUser = 112
     case probeReadKernel = 113
     case probeReadUserStr = 114
     case probeReadKernelStr = 115
+    case jiffies64 = 118
     case ringbufReserve = 131
     case ringbufSubmit = 132
+    case dPath = 147
+    case forEachMapElem = 164
+    case loop = 181
+    case getAttachCookie = 174
 }
 
 /// BPF map types used here (enum bpf_map_type).
@@ -22,5 +34,6 @@ enum BPFMapType: Int {
     case array = 2
     case perCPUHash = 5
     case perCPUArray = 6
+    case stackTrace = 7
     case ringBuffer = 27
 }

@@ -33,10 +33,10 @@ extension IRGen {
             try emitMapReadString(name, keys, into: dest, capacity: capacity)
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
-            LLVMBuildMemCpy(builder, dest, 1, m.byteOffset(pointer, offset), 1, m.const64(min(capacity, e.type.size)))
+            copyBytes(dest, m.byteOffset(pointer, offset), min(capacity, e.type.size))
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
-            LLVMBuildMemCpy(builder, dest, 1, v.storage, 8, m.const64(min(capacity, v.type.size)))
+            copyBytes(dest, v.storage, min(capacity, v.type.size), sourceAlign: 8)
         case .ternary(let c, let a, let b):
             let yes = appendBlock("stern.true"), no = appendBlock("stern.false"), done = appendBlock("stern.end")
             LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
@@ -82,6 +82,8 @@ extension IRGen {
     func emitStringEquality(_ a: Expr, _ b: Expr) throws -> LLVMValueRef {
         guard case .string(let ca) = a.type, case .string(let cb) = b.type else { return m.const64(0) }
         let n = min(ca, cb)
+        // Long strings compare in a loop: unrolled, they outgrow BPF's jump range (IRGen+StringSearch).
+        if n > Self.unrolledStringBytes { return try emitStringPrefixEquality(a, b, limit: n) }
         let x = allocaInEntry(bytes: ca), y = allocaInEntry(bytes: cb)
         try emitString(a, into: x, capacity: ca)
         try emitString(b, into: y, capacity: cb)

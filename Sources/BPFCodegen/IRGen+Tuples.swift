@@ -11,6 +11,8 @@ extension IRGen {
             try emitString(e, into: dest, capacity: cap)
         case .tuple:
             try emitTuple(e, into: dest)
+        case .rendered:
+            try emitRendered(e, into: dest)
         default:
             m.store64(try emitInt(e), at: dest, 0)
         }
@@ -24,7 +26,7 @@ extension IRGen {
             }
         case .variable, .map, .tupleElement:
             let (pointer, offset) = try valueAddress(e)
-            LLVMBuildMemCpy(builder, dest, 1, m.byteOffset(pointer, offset), 1, m.const64(e.type.size))
+            copyBytes(dest, m.byteOffset(pointer, offset), e.type.size)
         default:
             throw CodegenError("this expression cannot be used as a tuple here", range: e.range)
         }
@@ -65,7 +67,7 @@ extension IRGen {
         let present = appendBlock("copy.present"), done = appendBlock("copy.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, p, ""), done, present)
         LLVMPositionBuilderAtEnd(builder, present)
-        LLVMBuildMemCpy(builder, dest, 1, p, 8, m.const64(min(bytes, d.valueSize)))
+        copyBytes(dest, p, min(bytes, d.valueSize), sourceAlign: 8)
         LLVMBuildBr(builder, done)
         LLVMPositionBuilderAtEnd(builder, done)
     }

@@ -276,7 +276,7 @@ final class IRGen {
     /// A zeroed stack buffer, allocated in the entry block so LLVM sees one fixed frame.
     func allocaInEntry(bytes: Int, name: String = "") -> LLVMValueRef {
         // Too big for the 512-byte stack: a zeroed region of the scratch map (IRGen+Scratch.swift).
-        if bytes > ScratchSpace.stackLimit { return scratchBuffer(bytes: bytes) }
+        if needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
         let current = LLVMGetInsertBlock(builder)
         if let entryBlock {
             if let first = LLVMGetFirstInstruction(entryBlock) {

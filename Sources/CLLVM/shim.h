@@ -7,3 +7,6 @@
 #include <llvm-c/Transforms/Scalar.h>
 #include <llvm-c/Transforms/Utils.h>
 #include <llvm-c/Transforms/InstCombine.h>
+// CO-RE relocation globals carry an attribute only IR text can set (IRGen+FieldAccess.swift).
+#include <llvm-c/IRReader.h>
+#include <llvm-c/Linker.h>

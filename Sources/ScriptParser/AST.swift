@@ -189,6 +189,21 @@ public struct Expr: Sendable {
         case tracepointField(TracepointField)
         /// A probe-dependent value (`arg0`, `retval`, `func`, …).
         case probeValue(ProbeValue)
+
+        // Kernel types (TypeChecker+KernelTypes.swift): resolved from `.identifier`, `.field`,
+        // `.unary`, `.index` and `.binary`; `.index` and `.cast` keep their own cases, typed.
+
+        /// `curtask`: the current thread's `struct task_struct *`.
+        case currentTask
+        /// A struct/union member, reached from a pointer (`p->a`, base typed pointer) or from a
+        /// record in memory (`p->a.b`, `(*p).a`: base typed record).
+        case recordField(Expr, RecordAccess)
+        /// `*p`: what a pointer points to.
+        case dereference(Expr)
+        /// `&x`: the address of a member, an array element or `*p`.
+        case addressOf(Expr)
+        /// `p + n` on a pointer: `n` elements of `elementSize` bytes further (`p - n` negates `n`).
+        case pointerOffset(Expr, Expr, elementSize: Int)
     }
     public var kind: Kind
     public var range: SourceRange

@@ -38,6 +38,9 @@ enum ASTWalker {
         case .binary(_, let a, let b), .index(let a, let b): return [a, b]
         case .ternary(let a, let b, let c): return [a, b, c]
         case .tuple(let xs): return xs
+        case .currentTask: return []
+        case .recordField(let a, _), .dereference(let a), .addressOf(let a): return [a]
+        case .pointerOffset(let a, let b, _): return [a, b]
         }
     }
 }

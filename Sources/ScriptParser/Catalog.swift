@@ -6,6 +6,74 @@ public protocol Catalog: AnyObject {
     func tracepoints() -> [TracepointID]
     /// The parsed `format` file of one tracepoint, or nil when it does not exist.
     func tracepointFormat(_ id: TracepointID) -> TracepointFormat?
+
+    // Probe targets beyond tracepoints (see ProbeTargets.swift). Each has a default below that
+    // knows nothing, so a catalog only implements what its tests need.
+
+    /// Kernel functions kprobes can attach to (available_filter_functions, else kallsyms), sorted.
+    func kernelFunctions() -> [KernelFunction]
+    /// Whether kprobes can attach to `function`; a single lookup, cheaper than the whole list.
+    func isKernelFunction(_ function: KernelFunction) -> Bool
+    /// Functions with a BTF prototype (fentry/fexit targets), sorted.
+    func btfFunctions() -> [KernelFunction]
+    /// A kernel function's BTF prototype, or nil when BTF does not describe it.
+    func btfFunction(_ function: KernelFunction) -> FunctionSignature?
+    /// Raw tracepoints: names of the `btf_trace_NAME` typedefs, sorted.
+    func rawTracepoints() -> [String]
+    /// A raw tracepoint's arguments from BTF, or nil when there is no such tracepoint.
+    func rawTracepoint(_ name: String) -> FunctionSignature?
+    /// The path a binary or library name means (`libc` → `/lib/x86_64-linux-gnu/libc.so.6`),
+    /// or nil when there is no such file.
+    func resolveBinary(_ name: String) -> String?
+    /// The function symbols of an ELF file, or why they could not be read.
+    func functionSymbols(inBinary path: String) -> Result<[UserSymbol], CatalogError>
+    /// The USDT probes of an ELF file, or why they could not be read.
+    func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError>
+
+    // Kernel types (BTF), for `->`, casts, `sizeof`, `offsetof` and enum constants; each
+    // defaults to knowing nothing. Reading BTF costs milliseconds: only on first use.
+
+    /// A struct or union by `struct NAME`, `union NAME` or a typedef name (`atomic_t`).
+    func recordType(named name: String) -> RecordType?
+    /// Every `struct NAME` and `union NAME` there is, for "did you mean" suggestions.
+    func recordTypeNames() -> [String]
+    /// The value of a kernel enum constant (`TASK_RUNNING`), nil when no enum has it.
+    func enumeratorValue(named name: String) -> Int64?
+
+    // Symbols for `kaddr`/`uaddr`, resolved when the script is compiled.
+
+    /// A kernel symbol's address (/proc/kallsyms), nil when there is none.
+    func kernelSymbolAddress(_ name: String) -> UInt64?
+    /// A symbol (variable or function) of an ELF file, nil when there is none.
+    func userSymbol(_ name: String, inBinary path: String) -> UserSymbol?
+}
+
+/// Why the catalog could not answer about a binary, phrased for a diagnostic.
+public struct CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Catalog {
+    public func kernelFunctions() -> [KernelFunction] { [] }
+    public func isKernelFunction(_ function: KernelFunction) -> Bool { kernelFunctions().contains(function) }
+    public func btfFunctions() -> [KernelFunction] { [] }
+    public func btfFunction(_ function: KernelFunction) -> FunctionSignature? { nil }
+    public func rawTracepoints() -> [String] { [] }
+    public func rawTracepoint(_ name: String) -> FunctionSignature? { nil }
+    public func resolveBinary(_ name: String) -> String? { nil }
+    public func functionSymbols(inBinary path: String) -> Result<[UserSymbol], CatalogError> {
+        .failure(CatalogError("cannot read symbols of \(path)"))
+    }
+    public func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError> {
+        .failure(CatalogError("cannot read USDT notes of \(path)"))
+    }
+    public func recordType(named name: String) -> RecordType? { nil }
+    public func recordTypeNames() -> [String] { [] }
+    public func enumeratorValue(named name: String) -> Int64? { nil }
+    public func kernelSymbolAddress(_ name: String) -> UInt64? { nil }
+    public func userSymbol(_ name: String, inBinary path: String) -> UserSymbol? { nil }
 }
 
 /// `category:name` of a tracepoint, e.g. `syscalls:sys_enter_execve`.

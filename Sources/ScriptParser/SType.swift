@@ -13,6 +13,8 @@ public indirect enum SType: Equatable, Hashable, Sendable, CustomStringConvertib
     /// A struct or union by name (BTF or the script's preamble).
     case record(name: String)
     case tuple([SType])
+    /// A value user space turns into text: a stack, a symbol, a timestamp, … (Rendering.swift).
+    case rendered(Rendering)
 
     public static let int64 = SType.integer(bits: 64, signed: true)
     public static let uint64 = SType.integer(bits: 64, signed: false)
@@ -35,12 +37,13 @@ public indirect enum SType: Equatable, Hashable, Sendable, CustomStringConvertib
         case .array(let t, let n): return t.size * n
         case .record: return 0
         case .tuple(let ts): return ts.reduce(0) { $0 + ((max($1.size, 1) + 7) & ~7) }
+        case .rendered(let r): return r.size
         }
     }
 
     public var isTuple: Bool { if case .tuple = self { return true }; return false }
-    /// Values kept in memory rather than a register: strings and tuples.
-    public var isAggregate: Bool { isString || isTuple }
+    /// Values kept in memory rather than a register: strings, tuples and rendered values.
+    public var isAggregate: Bool { isString || isTuple || isRendered }
 
     /// Byte offset of each tuple element; every element starts 8-byte aligned.
     public var tupleOffsets: [Int] {
@@ -65,6 +68,7 @@ public indirect enum SType: Equatable, Hashable, Sendable, CustomStringConvertib
         case .array(let t, let n): return "\(t)[\(n)]"
         case .record(let n): return n
         case .tuple(let ts): return "(" + ts.map(\.description).joined(separator: ", ") + ")"
+        case .rendered(let r): return r.description
         }
     }
 }

@@ -10,8 +10,8 @@ extension TypeChecker {
             let value = Int(min(v, UInt64(Int32.max)))
             switch setting.key.lowercased() {
             case "max_strlen", "strlen", "bpftrace_strlen", "bpftrace_max_strlen":
-                guard value >= 1, value <= 200 else {
-                    diagnostics.append(.error(setting.range, "max_strlen must be between 1 and 200"))
+                guard value >= 1, value <= Settings.maxStringLength else {
+                    diagnostics.append(.error(setting.range, "max_strlen must be between 1 and \(Settings.maxStringLength)"))
                     continue
                 }
                 settings.stringLength = value
@@ -40,6 +40,7 @@ extension TypeChecker {
         for t in preamble.types where t.kind == .enumType {
             for (name, value) in t.enumerators { enumConstants[name] = value }
         }
+        collectPreambleRecords(preamble.types)
     }
 
     /// A `#define` used as an expression: its body parsed and checked, located at the use.

@@ -1,28 +1,36 @@
 import ScriptParser
 
 /// `swtrace -l [PATTERN]` and `-lv PATTERN`: the probes a pattern names, printed the way
-/// bpftrace 0.17 prints them.
+/// bpftrace 0.17 prints them. The providers' listers are in `ProbeLister+Kernel.swift`
+/// (tracepoints, kprobes, kfuncs, raw tracepoints, perf events) and `ProbeLister+User.swift`
+/// (uprobes, USDT).
 ///
 /// What is matched from bpftrace:
 /// - The pattern is a comma-separated list of attach points; each is listed in turn, so a probe
 ///   named twice is printed twice. Empty items (a trailing comma) are ignored.
-/// - `t:` is `tracepoint:`; output always spells the full provider name.
-/// - A pattern with no `:` but a wildcard is tried against every provider (`*sched_switch`).
-///   A wildcard in the provider (`t*:sched:*`) is matched against the providers' full names.
-/// - `tracepoint:PAT` with one part that has a wildcard means `tracepoint:*:PAT`, as users
-///   usually look for an event name.
-/// - Matching is a glob over `category:name` lines of `available_events`; a pattern without a
-///   wildcard matches only itself, and a pattern that matches nothing prints nothing.
-/// - Output is sorted by bytes of `category:name`, without duplicates (bpftrace's `std::set`).
-/// - `-v` prints, under each tracepoint, its own fields (not the `common_*` ones), each as four
-///   spaces and the declaration text of the format file.
-/// - No pattern lists every probe (for now: every tracepoint).
+/// - Aliases (`t:`, `k:`, `f:`) are accepted; output always spells bpftrace 0.17's full name:
+///   `kfunc:vmlinux:vfs_read`, `kprobe:vfs_read`, `software:cpu-clock:`.
+/// - A pattern with no `:` but a wildcard is tried against every provider (`*sched_switch*`).
+///   A wildcard in the provider (`t*:sched:*`) is matched against the providers' full names;
+///   either way one attach point's matches are printed sorted by bytes, across providers, as
+///   bpftrace's set of names prints them. Return probes (kretprobe, kretfunc, uretprobe) only
+///   list when named: they would repeat their entry probe's list.
+/// - `tracepoint:PAT` with one part that has a wildcard means `tracepoint:*:PAT`.
+/// - A pattern without a wildcard matches only itself; a pattern that matches nothing prints
+///   nothing.
+/// - `-v` prints, under each probe, its arguments: a tracepoint's own fields as in its format
+///   file, a kfunc's and a raw tracepoint's BTF parameters (`    struct sock * sk`), a kfunc's
+///   return value last (`    int retval`).
+/// - No pattern lists every probe that needs no binary: tracepoints, kprobes, kfuncs, raw
+///   tracepoints, software and hardware events.
 ///
 /// Where we differ on purpose: `?` is a one-character wildcard here as in scripts (bpftrace
-/// 0.17 rejects it), and an unknown provider (`sched:*`) is a located error instead of
-/// bpftrace's abort ("FATAL: Invalid probe type made it to attachpoint parser").
+/// 0.17 rejects it); an unknown provider (`sched:*`) is a located error instead of bpftrace's
+/// abort; software and hardware events are listed by name (bpftrace 0.17 echoes the pattern);
+/// kprobes fall back to /proc/kallsyms when available_filter_functions is unreadable (0.17
+/// gives up); raw tracepoints are listed (0.17 has no such probe type).
 public struct ProbeLister {
-    private let catalog: TracefsCatalog
+    let catalog: TracefsCatalog
 
     public init(catalog: TracefsCatalog) {
         self.catalog = catalog
@@ -41,20 +49,39 @@ public struct ProbeLister {
 
     /// The probes `pattern` names, in output order.
     func probes(pattern: String?, verbose: Bool) throws -> [ListedProbe] {
-        let plans: [Plan]
-        if let pattern {
-            let source = SourceFile(name: "stdin", text: pattern)
-            let items = Self.attachPointItems(pattern)
-            guard !items.isEmpty else { throw ProbeListError.noAttachPoints }
-            // Like bpftrace, which parses the whole pattern before listing: an error in the
-            // last attach point means no output at all, not a partial listing.
-            plans = try items.flatMap { try Self.plans(for: $0, source: source) }
-        } else {
-            plans = Self.providers.compactMap { provider in
-                provider.lister.map { Plan(lister: $0, parts: ["*", "*"]) }
+        guard let pattern else {
+            let plans = Self.providers.compactMap { provider -> Plan? in
+                guard provider.listedByWildcard, let lister = provider.lister,
+                      case let .success(checked) = provider.checkParts(["*"]) else { return nil }
+                return Plan(lister: lister, parts: checked)
             }
+            return try Self.merged(plans.map { try $0.lister(self, $0.parts, verbose) })
         }
-        return try plans.flatMap { try $0.lister(self, $0.parts, verbose) }
+        let source = SourceFile(name: "stdin", text: pattern)
+        let items = Self.attachPointItems(pattern)
+        guard !items.isEmpty else { throw ProbeListError.noAttachPoints }
+        // Like bpftrace, which parses the whole pattern before listing: an error in the
+        // last attach point means no output at all, not a partial listing.
+        let planned = try items.map { item in (item, try Self.plans(for: item, source: source)) }
+        var result: [ListedProbe] = []
+        for (item, plans) in planned {
+            let lists = try plans.map { plan -> [ListedProbe] in
+                do {
+                    return try plan.lister(self, plan.parts, verbose)
+                } catch let refusal as PartsRefusal {
+                    throw ProbeListError.invalidPattern(source: source, diagnostics: Diagnostics([.error(item.range, refusal.message)]))
+                }
+            }
+            result += lists.count == 1 ? lists[0] : Self.merged(lists)
+        }
+        return result
+    }
+
+    /// Several providers' lists as one, sorted by bytes of the names, without duplicates.
+    static func merged(_ lists: [[ListedProbe]]) -> [ListedProbe] {
+        var seen = Set<String>()
+        return lists.joined().filter { seen.insert($0.name).inserted }
+            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     /// One provider's share of an attach point: whom to ask and the checked parts to ask with.
@@ -79,8 +106,8 @@ public struct ProbeLister {
         if Glob.hasWildcard(providerPattern) {
             // Expanded providers skip attach points they cannot take, as bpftrace does.
             return providers.compactMap { provider in
-                guard Glob.matches(providerPattern, provider.name), let lister = provider.lister,
-                      case let .success(checked) = provider.checkParts(parts) else { return nil }
+                guard provider.listedByWildcard, Glob.matches(providerPattern, provider.name),
+                      let lister = provider.lister, case let .success(checked) = provider.checkParts(parts) else { return nil }
                 return Plan(lister: lister, parts: checked)
             }
         }
@@ -108,62 +135,52 @@ public struct ProbeLister {
         /// of this type. Runs for every attach point before anything is read.
         var checkParts: @Sendable ([String]) -> Result<[String], PartsRefusal>
         /// The probes matching checked parts, with argument lines when verbose. Nil: swtrace
-        /// cannot list this type yet.
+        /// cannot list this type.
         var lister: Lister?
+        /// Listed when the provider is a wildcard or the pattern is empty.
+        var listedByWildcard = true
     }
 
-    /// Why the parts of an attach point do not fit its provider, in bpftrace's words.
+    /// Why the parts of an attach point do not fit its provider (or name nothing that can be
+    /// read, such as a missing binary), in bpftrace's words.
     struct PartsRefusal: Error {
         var message: String
     }
 
-    /// bpftrace 0.17's probe types, in its listing order for the ones we list.
+    /// bpftrace 0.17's probe types (and raw tracepoints), with their aliases.
     static let providers: [Provider] = [
         Provider(name: "tracepoint", aliases: ["t"], checkParts: { checkTracepointParts($0) },
                  lister: { try $0.tracepoints(parts: $1, verbose: $2) }),
-        unlisted("kprobe", "k"), unlisted("kretprobe", "kr"), unlisted("uprobe", "u"),
-        unlisted("uretprobe", "ur"), unlisted("usdt", "U"), unlisted("profile", "p"),
-        unlisted("interval", "i"), unlisted("software", "s"), unlisted("hardware", "h"),
-        unlisted("watchpoint", "w"), unlisted("asyncwatchpoint", "aw"), unlisted("kfunc", "f"),
-        unlisted("kretfunc", "fr"), unlisted("iter", "it"),
+        Provider(name: "rawtracepoint", aliases: ["rt"], checkParts: { checkRawTracepointParts($0) },
+                 lister: { try $0.rawTracepoints(parts: $1, verbose: $2) }),
+        Provider(name: "kprobe", aliases: ["k"], checkParts: { checkKernelFunctionParts($0, "kprobe") },
+                 lister: { lister, parts, _ in try lister.kprobes(parts: parts, provider: "kprobe") }),
+        Provider(name: "kretprobe", aliases: ["kr"], checkParts: { checkKernelFunctionParts($0, "kretprobe") },
+                 lister: { lister, parts, _ in try lister.kprobes(parts: parts, provider: "kretprobe") }, listedByWildcard: false),
+        Provider(name: "uprobe", aliases: ["u"], checkParts: { checkUprobeParts($0, "uprobe") },
+                 lister: { try $0.uprobes(parts: $1, provider: "uprobe", verbose: $2) }),
+        Provider(name: "uretprobe", aliases: ["ur"], checkParts: { checkUprobeParts($0, "uretprobe") },
+                 lister: { try $0.uprobes(parts: $1, provider: "uretprobe", verbose: $2) }, listedByWildcard: false),
+        Provider(name: "usdt", aliases: ["U"], checkParts: { checkUSDTParts($0) },
+                 lister: { lister, parts, _ in try lister.usdtProbes(parts: parts) }),
+        Provider(name: "profile", aliases: ["p"], checkParts: { checkTimerParts($0, "profile") },
+                 lister: { lister, parts, _ in lister.timers(parts: parts, provider: "profile") }),
+        Provider(name: "interval", aliases: ["i"], checkParts: { checkTimerParts($0, "interval") },
+                 lister: { lister, parts, _ in lister.timers(parts: parts, provider: "interval") }),
+        Provider(name: "software", aliases: ["s"], checkParts: { checkPerfEventParts($0, "software") },
+                 lister: { lister, parts, _ in lister.perfEvents(parts: parts, kind: .software) }),
+        Provider(name: "hardware", aliases: ["h"], checkParts: { checkPerfEventParts($0, "hardware") },
+                 lister: { lister, parts, _ in lister.perfEvents(parts: parts, kind: .hardware) }),
+        unlisted("watchpoint", "w"), unlisted("asyncwatchpoint", "aw"),
+        Provider(name: "kfunc", aliases: ["f", "fentry"], checkParts: { checkKernelFunctionParts($0, "kfunc") },
+                 lister: { try $0.kfuncs(parts: $1, provider: "kfunc", verbose: $2) }),
+        Provider(name: "kretfunc", aliases: ["fr", "fexit"], checkParts: { checkKernelFunctionParts($0, "kretfunc") },
+                 lister: { try $0.kfuncs(parts: $1, provider: "kretfunc", verbose: $2) }, listedByWildcard: false),
+        unlisted("iter", "it"),
     ]
 
     private static func unlisted(_ name: String, _ alias: String) -> Provider {
-        Provider(name: name, aliases: [alias], checkParts: { .success($0) }, lister: nil)
-    }
-
-    /// `CATEGORY:NAME`, either a glob; a single glob `PAT` means `*:PAT`, since users mostly
-    /// look for an event name.
-    private static func checkTracepointParts(_ parts: [String]) -> Result<[String], PartsRefusal> {
-        var parts = parts
-        if parts.count == 1, Glob.hasWildcard(parts[0]) { parts.insert("*", at: 0) }
-        guard parts.count == 2 else { return .failure(PartsRefusal(message: "tracepoint probe type requires 2 arguments")) }
-        guard !parts[0].isEmpty, !parts[1].isEmpty else {
-            return .failure(PartsRefusal(message: "tracepoint probe must have a target"))
-        }
-        return .success(parts)
-    }
-
-    /// The tracepoints whose `category:name` matches the checked `[category, name]` globs.
-    private func tracepoints(parts: [String], verbose: Bool) throws -> [ListedProbe] {
-        let search = parts.joined(separator: ":")
-        let available: [TracepointID]
-        do {
-            available = try catalog.availableTracepoints()
-        } catch {
-            throw ProbeListError.tracefsUnreadable(error)
-        }
-        // bpftrace keeps matches in a std::set<std::string>: byte order of `category:name`.
-        // That differs from ordering by (category, name) when a category is a prefix of another.
-        // The catalog has already dropped duplicate lines of available_events.
-        let matches = available.map { (id: $0, text: $0.description) }
-            .filter { Glob.matches(search, $0.text) }
-            .sorted { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }
-        return matches.map { match in
-            // bpftrace prints the format file's fields after its first blank line: the event's own.
-            let details = verbose ? catalog.tracepointFormat(match.id)?.fields.filter { !$0.isCommon }.map(\.declaration) : nil
-            return ListedProbe(name: "tracepoint:" + match.text, details: details ?? [])
-        }
+        Provider(name: name, aliases: [alias], checkParts: { .success($0) }, lister: nil, listedByWildcard: false)
     }
 
     // MARK: Pattern syntax
@@ -214,8 +231,11 @@ public enum ProbeListError: Error, CustomStringConvertible {
     case invalidPattern(source: SourceFile, diagnostics: Diagnostics)
     /// Only commas and spaces.
     case noAttachPoints
-    /// `available_events` could not be read, typically permission denied for a non-root user.
+    /// A list file could not be read (`available_events`, kallsyms), typically permission
+    /// denied for a non-root user.
     case tracefsUnreadable(FileReadError)
+    /// Kernel BTF is missing or unreadable, so kfuncs and raw tracepoints cannot be listed.
+    case kernelInfoMissing(String)
 
     /// The text for stderr, newline-terminated, worded like bpftrace's.
     public var description: String {
@@ -226,6 +246,8 @@ public enum ProbeListError: Error, CustomStringConvertible {
             return "ERROR: No attach points for probe\n"
         case let .tracefsUnreadable(error):
             return "ERROR: Could not read symbols from \(error)\n"
+        case let .kernelInfoMissing(message):
+            return "ERROR: \(message)\n"
         }
     }
 }

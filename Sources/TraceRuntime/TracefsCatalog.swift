@@ -5,7 +5,9 @@ import Musl
 #endif
 import ScriptParser
 
-/// The tracepoints of the running kernel, read from tracefs.
+/// What the front end needs to know about the running system: tracepoints from tracefs, kernel
+/// functions and raw tracepoints from BTF and kallsyms, binaries' symbols and USDT notes (the
+/// last group in `TracefsCatalog+Probes.swift`).
 ///
 /// Reads lazily and once: `available_events` on the first `tracepoints()`, one `format` file per
 /// tracepoint asked about. Start-up time depends on not touching the other ~2,000 format files.
@@ -20,6 +22,18 @@ public final class TracefsCatalog: Catalog {
     private var eventsCache: Result<[TracepointID], FileReadError>?
     // Misses are cached too: a script that names a missing tracepoint twice reads once.
     private var formatCache: [TracepointID: TracepointFormat?] = [:]
+
+    // Probe targets beyond tracepoints (TracefsCatalog+Probes.swift), each read on first use.
+    var btfCache: Result<KernelBTF, RuntimeError>?
+    var kernelFunctionCache: Result<KernelFunctions.Listing, FileReadError>?
+    var btfFunctionCache: [KernelFunction]?
+    var signatureCache: [String: FunctionSignature?] = [:]
+    var rawTracepointCache: [String]?
+    var rawSignatureCache: [String: FunctionSignature?] = [:]
+    var binaryCache: [String: String?] = [:]
+    var symbolCache: [String: Result<[UserSymbol], CatalogError>] = [:]
+    var usdtCache: [String: Result<[USDTProbeInfo], CatalogError>] = [:]
+    var moduleBTFCache: [String: KernelBTF?] = [:]
 
     /// A catalog over the first of `searchPaths` that has an `events/` directory.
     public init(searchPaths: [String] = TracefsCatalog.defaultSearchPaths) {

@@ -1,0 +1,127 @@
+import XCTest
+import BPFCodegen
+import ScriptParser
+import TraceRuntime
+
+/// Codegen of the builtins and functions (IRGen+Functions and friends): every one must pass
+/// the kernel's verifier, long strings must go through the per-CPU scratch map, and the
+/// manifest must describe what the runtime renders.
+final class FunctionsCodegenTests: XCTestCase {
+    func compile(_ text: String, unsafe: Bool = false, stringLength: Int? = nil,
+                 file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
+        let source = SourceFile(name: "test.st", text: text)
+        var settings = Settings()
+        settings.unsafe = unsafe
+        if let stringLength { settings.stringLength = stringLength }
+        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: FrontEndOptions(settings: settings))
+        guard let typed else {
+            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
+            throw XCTSkip("did not compile")
+        }
+        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+    }
+
+    static let libc = "/usr/lib/x86_64-linux-gnu/libc.so.6"
+
+    /// Scripts using each function, in probe types where it is allowed.
+    static let scripts: [(name: String, text: String)] = [
+        ("stacks", #"t:sched:sched_switch { @k[kstack] = count(); @u[ustack(perf, 5)] = count(); printf("%s%s\n", kstack(3), ustack(3)); @last = (kstack(2), pid); }"#),
+        ("symbols", #"t:timer:hrtimer_start { @[ksym(args->function)] = count(); printf("%s %s\n", ksym(kaddr("vfs_read")), usym(args->function)); }"#),
+        ("uprobe", "uprobe:\(libc):malloc { printf(\"%s %d %d\\n\", usym(reg(\"ip\")), reg(\"di\"), reg(\"sp\")); @[ustack(2)] = count(); }"),
+        ("builtins", #"BEGIN { printf("%d %d %d %d %s\n", cgroup, rand, numaid, jiffies, username); @u[username] = count(); exit(); }"#),
+        ("long_strings", #"t:syscalls:sys_enter_openat { $p = str(args->filename); @[$p, comm] = count(); @last[tid] = $p; if ($p == str(args->filename) && strncmp($p, "/etc", 4) == 0 && strcontains($p, "passwd")) { printf("%s %s\n", $p, @last[tid]); } }"#),
+        // 64-byte strings fit the stack one by one, not all at once: the rest go to scratch.
+        ("many_short_strings", #"config = { max_strlen = 64 } t:syscalls:sys_enter_openat /strcontains(str(args->filename), "x")/ { $p = str(args->filename); printf("%s\n", $p); @paths[$p] = count(); @last = str(args->filename); printf("%d %d\n", $p == str(args->filename), strncmp($p, "/tmp/", 4)); }"#),
+        ("string_search", #"t:syscalls:sys_enter_openat { printf("%d %d\n", strcontains(comm, str(args->filename, 15)), strcontains(str(args->filename), str(args->filename, 20))); }"#),
+        ("buffers", #"t:syscalls:sys_enter_write { printf("%r\n", buf(args->buf, args->count)); @b[buf(args->buf, 8)] = count(); @c = buf(comm); }"#),
+        ("network", #"t:sock:inet_sock_set_state { printf("%s %s %s\n", ntop(args->saddr), ntop(args->daddr_v6), ntop(2, 0x0100007f)); @[ntop(pton("::1"))] = count(); }"#),
+        ("mac_address", #"t:syscalls:sys_enter_write { printf("%s\n", macaddr(args->buf)); }"#),
+        ("output", #"BEGIN { printf("%s %x %s\n", strerror(2), bswap((uint32)1), strftime("%H:%M:%S.%f", nsecs)); time(); cat("/proc/%d/comm", pid); exit(3); }"#),
+    ]
+
+    func testEveryFunctionPassesTheVerifier() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        for (name, text) in Self.scripts {
+            let artifact = try compile(text)
+            do {
+                _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+            } catch let e as RuntimeError {
+                XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
+            }
+        }
+    }
+
+    func testUnsafeFunctionsPassTheVerifier() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        let text = #"t:syscalls:sys_enter_kill /comm == "swtrace-none"/ { signal("SIGUSR1"); signal(args->sig); system("echo %d", pid); }"#
+        let artifact = try compile(text, unsafe: true)
+        XCTAssertNoThrow(try LoadedObject(artifact: artifact, source: SourceFile(name: "unsafe", text: text)))
+    }
+
+    /// A 1024-byte string used as key, value and comparison operand lives in the scratch map,
+    /// which is sized to what is alive at once, not to every buffer of the program.
+    func testLongStringsGoThroughAScratchMapSizedToWhatIsAlive() throws {
+        let artifact = try compile(#"t:syscalls:sys_enter_openat { @[str(args->filename)] = count(); @v[tid] = str(args->filename); }"#)
+        let ir = try XCTUnwrap(artifact.llvmIR)
+        XCTAssertTrue(ir.contains("@scratch_0 = global"), "no scratch map:\n\(ir)")
+        XCTAssertFalse(ir.contains("scratch.placeholder"), "the placeholder must be replaced")
+        // Two statements, one 1024-byte buffer each: one region reused, not two.
+        XCTAssertEqual(scratchValueSize(artifact), 1024)
+        let small = try compile(#"t:syscalls:sys_enter_openat { @[str(args->filename, 40)] = count(); }"#)
+        XCTAssertFalse(small.llvmIR?.contains("scratch") ?? true, "short strings stay on the stack")
+    }
+
+    /// The value size of `scratch_0`, from the map's debug info (what LLVM turns into BTF).
+    func scratchValueSize(_ artifact: Artifact) -> Int? {
+        artifact.llvmIR.flatMap { Self.valueSizeFromDebugInfo($0, map: "scratch_0") }
+    }
+
+    /// Follows the debug info of `map`'s global to its `value_size` member's array count.
+    static func valueSizeFromDebugInfo(_ ir: String, map: String) -> Int? {
+        let lines = ir.split(separator: "\n").map(String.init)
+        func node(_ id: String) -> String? { lines.first { $0.hasPrefix(id + " = ") } }
+        func ref(_ line: String, _ field: String) -> String? {
+            guard let r = line.range(of: field + ": !") else { return nil }
+            return "!" + line[r.upperBound...].prefix { $0.isNumber }
+        }
+        guard let global = lines.first(where: { $0.contains("!DIGlobalVariable(name: \"\(map)\"") }),
+              let type = ref(global, "type"), let structLine = node(type),
+              let elementsID = ref(structLine, "elements"), let elements = node(elementsID) else { return nil }
+        for member in elements.split(whereSeparator: { " ,{}".contains($0) }).filter({ $0.hasPrefix("!") }) {
+            guard let m = node(String(member)), m.contains("name: \"value_size\""),
+                  let pointer = ref(m, "baseType").flatMap(node), let array = ref(pointer, "baseType").flatMap(node),
+                  let sizeText = array.range(of: "size: ").map({ array[$0.upperBound...].prefix { $0.isNumber } }),
+                  let bits = Int(sizeText) else { continue }
+            return bits / 32
+        }
+        return nil
+    }
+
+    func testTooManyLongStringsAtOnceIsALocatedError() throws {
+        let keys = (0..<40).map { _ in "str(args->filename)" }.joined(separator: ", ")
+        let text = "t:syscalls:sys_enter_openat { @[\(keys)] = count(); }"
+        XCTAssertThrowsError(try compile(text)) { error in
+            let e = error as? CodegenError
+            XCTAssertNotNil(e?.range, "points at the probe")
+            XCTAssertTrue(e?.message.contains("32768-byte limit") ?? false, "\(error)")
+        }
+    }
+
+    func testStacksShareOneMapPerDepth() throws {
+        let artifact = try compile(#"t:sched:sched_switch { @a[kstack] = count(); @b[ustack] = count(); @c[kstack(5)] = count(); }"#)
+        let ir = try XCTUnwrap(artifact.llvmIR)
+        XCTAssertTrue(ir.contains("@stack_127 = global"))
+        XCTAssertTrue(ir.contains("@stack_5 = global"))
+        XCTAssertEqual(artifact.manifest.maps[0].keySlots.map(\.kind), [.rendered(.stack(StackType(user: false)))])
+        XCTAssertEqual(artifact.manifest.maps[1].keySlots.map(\.kind), [.rendered(.stack(StackType(user: true)))])
+        XCTAssertEqual(artifact.manifest.maps[0].keySize, 16)
+    }
+
+    func testOutputFunctionsBecomeEvents() throws {
+        let artifact = try compile(#"BEGIN { time("%H\n"); cat("/etc/%s", "hostname"); exit(4); }"#)
+        let events = artifact.manifest.events
+        XCTAssertTrue(events.contains(.time(format: "%H\n")))
+        XCTAssertTrue(events.contains { if case .cat(let f, let slots) = $0 { return f.segments.count == 2 && slots.count == 1 }; return false })
+        XCTAssertTrue(events.contains(.exit))
+    }
+}
