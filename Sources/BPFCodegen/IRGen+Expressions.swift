@@ -157,7 +157,15 @@ extension IRGen {
             return try emitShortCircuit(op, a, b)
         }
         let x = try emitInt(a), y = try emitInt(b)
-        return applyIntegerOp(op, x, y, signed: a.type.isSigned || b.type.isSigned, leftSigned: a.type.isSigned)
+        return applyIntegerOp(op, x, y, signed: Self.comparesSigned(a, b), leftSigned: a.type.isSigned)
+    }
+
+    /// A non-negative literal takes the other side's signedness (`uaddr > 0` is unsigned, as in
+    /// C); otherwise either side being signed makes the operation signed.
+    static func comparesSigned(_ a: Expr, _ b: Expr) -> Bool {
+        if case .integer(let v) = a.kind, v <= UInt64(Int64.max) { return b.type.isSigned }
+        if case .integer(let v) = b.kind, v <= UInt64(Int64.max) { return a.type.isSigned }
+        return a.type.isSigned || b.type.isSigned
     }
 
     /// An arithmetic, bitwise or comparison operator on two i64 values.

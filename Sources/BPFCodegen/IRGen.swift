@@ -115,9 +115,13 @@ final class IRGen {
 
         if let pred = probe.predicate {
             let body = appendBlock("body")
+            temporaries.append([])
             let cond = try emitTruth(pred)
+            let predicateSlots = temporaries.removeLast()
             LLVMBuildCondBr(builder, cond, body, exit)
             LLVMPositionBuilderAtEnd(builder, body)
+            // The predicate's stack slots are free for the body.
+            endLifetimes(predicateSlots)
         }
         try emitBlock(probe.body)
         branchIfOpen(to: exit)

@@ -22,3 +22,20 @@ static inline int swtrace_pidfd_open(int pid, unsigned int flags) {
     return (int)syscall(434, pid, flags);
 #endif
 }
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Formats a libbpf log message of any length (the verifier log is one message of up to
+   megabytes); the caller frees the result. */
+static inline char *swtrace_vformat(const char *format, va_list args) {
+    va_list copy;
+    va_copy(copy, args);
+    int n = vsnprintf(NULL, 0, format, copy);
+    va_end(copy);
+    if (n < 0) return NULL;
+    char *out = malloc((size_t)n + 1);
+    if (out) vsnprintf(out, (size_t)n + 1, format, args);
+    return out;
+}

@@ -10,10 +10,12 @@ enum LibbpfLog {
     static func install() {
         libbpf_set_print { level, format, args in
             guard let format, let args else { return 0 }
-            var buffer = [CChar](repeating: 0, count: 4096)
-            let n = vsnprintf(&buffer, buffer.count, format, args)
-            guard n > 0 else { return 0 }
-            let line = String(cString: buffer)
+            // Sized to the message: the verifier log arrives as one message of up to
+            // megabytes, and its reason is at the end.
+            guard let formatted = swtrace_vformat(format, args) else { return 0 }
+            defer { free(formatted) }
+            let line = String(cString: formatted)
+            let n = Int32(clamping: line.utf8.count)
             // Debug-level chatter is dropped; the verifier log arrives at warning level.
             if level != LIBBPF_DEBUG { LibbpfLog.text += line }
             if LibbpfLog.echo { fputs(line, stderr) }

@@ -90,7 +90,7 @@ public final class TraceSession {
         if !options.quiet {
             fputs("Attached \(count) probe\(count == 1 ? "" : "s")\n", stderr)
         }
-        if let line = options.format.attachedProbes(count) { output.write(line) }
+        if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
 
         while stopRequested == 0, !sink.exitRequested {
