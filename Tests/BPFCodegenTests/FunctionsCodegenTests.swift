@@ -117,6 +117,20 @@ final class FunctionsCodegenTests: XCTestCase {
         XCTAssertEqual(artifact.manifest.maps[0].keySize, 16)
     }
 
+    /// `path()` and `override()` compile to their helpers. This kernel has neither fentry nor
+    /// kprobes (no CONFIG_FUNCTION_TRACER, no CONFIG_KPROBES), so they are not loaded here.
+    func testPathAndOverrideCallTheirHelpers() throws {
+        let path = try compile(#"kfunc:vfs_open { printf("%s\n", path(args->path)); }"#)
+        XCTAssertTrue(path.llvmIR?.contains("inttoptr (i64 147 to") ?? false, "bpf_d_path is helper 147")
+        let source = SourceFile(name: "t.st", text: "kprobe:vfs_read { override(-5); }")
+        var settings = Settings()
+        settings.unsafe = true
+        let (typed, d) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: FrontEndOptions(settings: settings))
+        guard let typed else { throw XCTSkip("no kprobe targets here: \(DiagnosticRenderer.render(d, in: source))") }
+        let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+        XCTAssertTrue(artifact.llvmIR?.contains("inttoptr (i64 58 to") ?? false, "bpf_override_return is helper 58")
+    }
+
     func testOutputFunctionsBecomeEvents() throws {
         let artifact = try compile(#"BEGIN { time("%H\n"); cat("/etc/%s", "hostname"); exit(4); }"#)
         let events = artifact.manifest.events

@@ -131,6 +131,10 @@ final class FunctionsFixtureCatalog: Catalog {
             : .failure(CatalogError("no \(path)"))
     }
     func kernelSymbolAddress(_ name: String) -> UInt64? { name == "vfs_read" ? Self.vfsReadAddress : nil }
+    func recordType(named name: String) -> RecordType? {
+        name == "struct path" ? RecordType(kind: .structure, name: "path", size: 16, alignment: 8, members: [], isRelocatable: true) : nil
+    }
+    func recordTypeNames() -> [String] { ["struct path"] }
     func btfFunctions() -> [KernelFunction] { [KernelFunction(name: "vfs_open")] }
     func btfFunction(_ function: KernelFunction) -> FunctionSignature? {
         guard function.name == "vfs_open" else { return nil }
