@@ -136,12 +136,17 @@ extension IRModule {
 }
 
 extension RecordType {
-    /// Tells layouts apart for `IRModule.debugType(of:along:)`: the name, size and every direct
-    /// member's name, offset and width (two records BTF calls the same cannot share all that
-    /// and differ).
+    /// Tells layouts apart for `IRModule.debugType(of:along:)`: the name, size and a hash of
+    /// every direct member's name, offset, width and size (two records BTF calls the same
+    /// cannot share all that and differ). Hashes are per process, like the cache it keys.
     var layoutKey: String {
-        var key = "\(displayName) \(size) \(isRelocatable)"
-        for m in members { key += " \(m.name)@\(m.bitOffset):\(m.bitfieldSize ?? 0)/\(m.type.size)" }
-        return key
+        var hasher = Hasher()
+        for m in members {
+            hasher.combine(m.name)
+            hasher.combine(m.bitOffset)
+            hasher.combine(m.bitfieldSize)
+            hasher.combine(m.type.size)
+        }
+        return "\(displayName) \(size) \(members.count) \(isRelocatable) \(hasher.finalize())"
     }
 }

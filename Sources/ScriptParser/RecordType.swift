@@ -1,6 +1,6 @@
 /// The layout of a struct or union, from kernel BTF (through the `Catalog`) or from the script's
-/// C preamble. The type checker resolves `a->b` against it; codegen describes it to LLVM as
-/// debug info, which is what CO-RE relocations are computed from.
+/// C preamble. The type checker resolves `a->b` against it; codegen computes CO-RE relocations
+/// from it and describes it to LLVM as debug info, which becomes the object's BTF.
 public struct RecordType: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable {
         case structure = "struct", union = "union"
