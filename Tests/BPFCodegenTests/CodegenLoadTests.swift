@@ -11,7 +11,7 @@ final class CodegenLoadTests: XCTestCase {
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
         guard let typed else {
             XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw XCTSkip("did not compile")
+            throw StoppedAfterFailure()
         }
         return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
     }
@@ -90,3 +90,6 @@ final class CodegenLoadTests: XCTestCase {
         XCTAssertEqual(byName["@st"]?.valueSize, 16)
     }
 }
+
+/// Ends a test helper after it has recorded a failure (not a skip: the test failed).
+private struct StoppedAfterFailure: Error {}
