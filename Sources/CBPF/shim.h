@@ -39,3 +39,8 @@ static inline char *swtrace_vformat(const char *format, va_list args) {
     if (out) vsnprintf(out, (size_t)n + 1, format, args);
     return out;
 }
+
+/* An anonymous in-memory file (memfd_create), for handing libbpf the object's own BTF by path. */
+static inline int swtrace_memfd(const char *name) {
+    return (int)syscall(__NR_memfd_create, name, 1u /* MFD_CLOEXEC */);
+}

@@ -22,9 +22,18 @@ public final class LoadedObject {
         var opts = bpf_object_open_opts()
         opts.sz = MemoryLayout<bpf_object_open_opts>.size
         let name = "swtrace"
+        // CO-RE relocations are resolved against the object's own BTF: codegen built those
+        // types from this kernel's BTF moments ago, so libbpf need not parse all of vmlinux
+        // again (~15 ms). Objects written with --emit-elf still relocate against their target.
+        let ownBTF = Self.memoryFile(bytes)
+        defer { if let fd = ownBTF { close(fd) } }
+        let btfPath = ownBTF.map { "/proc/self/fd/\($0)" }
         let obj: OpaquePointer? = name.withCString { cname in
             opts.object_name = cname
-            return bytes.withUnsafeBytes { buf in bpf_object__open_mem(buf.baseAddress, buf.count, &opts) }
+            return Self.withOptionalCString(btfPath) { path in
+                opts.btf_custom_path = path
+                return bytes.withUnsafeBytes { buf in bpf_object__open_mem(buf.baseAddress, buf.count, &opts) }
+            }
         }
         guard let obj, libbpf_get_error(UnsafeRawPointer(obj)) == 0 else {
             throw RuntimeError("libbpf could not open the generated BPF object", detail: LibbpfLog.take())
@@ -42,6 +51,24 @@ public final class LoadedObject {
     deinit {
         detachAll()
         bpf_object__close(object)
+    }
+
+    /// The object's bytes in an anonymous memory file, or nil when the kernel has no memfd
+    /// (then libbpf relocates against vmlinux as usual).
+    static func memoryFile(_ bytes: [UInt8]) -> Int32? {
+        let fd = swtrace_memfd("swtrace-btf")
+        guard fd >= 0 else { return nil }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    static func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let s else { return body(nil) }
+        return s.withCString { body($0) }
     }
 
     /// Destroys every link and perf event; programs and maps stay until the object closes.
