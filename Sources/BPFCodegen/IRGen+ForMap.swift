@@ -24,17 +24,8 @@ extension IRGen {
         if let existing = LLVMGetNamedFunction(m.module, "count_entries") {
             callback = existing
         } else {
-            var params: [LLVMTypeRef?] = [m.i8p, m.i8p, m.i8p, m.i8p]
-            let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 4, 0) }
-            callback = LLVMAddFunction(m.module, "count_entries", fnType)
-            LLVMSetLinkage(callback, LLVMInternalLinkage)
-            var diTypes: [LLVMMetadataRef?] = [m.diInt]
-            let subroutine = diTypes.withUnsafeMutableBufferPointer {
-                LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
-            }
-            let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, "count_entries", 13, "count_entries", 13,
-                                                 m.diFile, 1, subroutine, 1, 1, 1, LLVMDIFlags(0), 1)
-            LLVMSetSubprogram(callback, sp)
+            let sp: LLVMMetadataRef
+            (callback, sp) = m.addFunction("count_entries", parameters: [m.i8p, m.i8p, m.i8p, m.i8p], line: 1, isCallback: true)
             let saved = LLVMGetInsertBlock(builder)
             let savedLocation = LLVMGetCurrentDebugLocation2(builder)
             LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(m.context, callback, "entry"))
@@ -59,20 +50,8 @@ extension IRGen {
         }
         forCallbackCount += 1
         let name = "for_each_\(forCallbackCount)"
-        var params: [LLVMTypeRef?] = [m.i8p, m.i8p, m.i8p, m.i8p]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 4, 0) }
-        let fn = LLVMAddFunction(m.module, name, fnType)!
-        LLVMSetLinkage(fn, LLVMInternalLinkage)
-        let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
-        LLVMAddAttributeAtIndex(fn, UInt32.max, nounwind)
-        let line = UInt32(program.source.location(of: range.start).line)
-        var diTypes: [LLVMMetadataRef?] = [m.diInt]
-        let subroutine = diTypes.withUnsafeMutableBufferPointer {
-            LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
-        }
-        let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, name, name.utf8.count, name, name.utf8.count,
-                                             m.diFile, line, subroutine, 1, 1, line, LLVMDIFlags(0), 1)
-        LLVMSetSubprogram(fn, sp)
+        let line = program.source.location(of: range.start).line
+        let (fn, sp) = m.addFunction(name, parameters: [m.i8p, m.i8p, m.i8p, m.i8p], line: line, isCallback: true)
 
         function = fn
         scope = sp

@@ -40,20 +40,8 @@ extension IRGen {
         var number = 1
         while LLVMGetNamedFunction(m.module, "loop_\(number)") != nil { number += 1 }
         let name = "loop_\(number)"
-        var params: [LLVMTypeRef?] = [m.i64, m.i8p]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 2, 0) }
-        let fn = LLVMAddFunction(m.module, name, fnType)!
-        LLVMSetLinkage(fn, LLVMInternalLinkage)
-        let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
-        LLVMAddAttributeAtIndex(fn, UInt32.max, nounwind)
-        let line = UInt32(program.source.location(of: range.start).line)
-        var diTypes: [LLVMMetadataRef?] = [m.diInt]
-        let subroutine = diTypes.withUnsafeMutableBufferPointer {
-            LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
-        }
-        let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, name, name.utf8.count, name, name.utf8.count,
-                                             m.diFile, line, subroutine, 1, 1, line, LLVMDIFlags(0), 1)
-        LLVMSetSubprogram(fn, sp)
+        let line = program.source.location(of: range.start).line
+        let (fn, sp) = m.addFunction(name, parameters: [m.i64, m.i8p], line: line, isCallback: true)
 
         function = fn
         scope = sp

@@ -79,22 +79,9 @@ final class IRGen {
     func emitProbe(_ probe: TypedProbe, index: Int) throws {
         guard let first = probe.attachPoints.first else { return }
         let name = "probe_\(index)"
-        var params: [LLVMTypeRef?] = [m.i8p]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(m.i64, $0.baseAddress, 1, 0) }
-        let fn = LLVMAddFunction(m.module, name, fnType)!
+        let line = program.source.location(of: probe.range.start).line
+        let (fn, sp) = m.addFunction(name, parameters: [m.i8p], line: line, isCallback: false)
         LLVMSetSection(fn, ProgramSection.name(for: first))
-        // No unwind tables: the BPF backend would emit an .eh_frame that libbpf only skips.
-        let nounwind = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
-        LLVMAddAttributeAtIndex(fn, UInt32.max /* function index */, nounwind)
-
-        let line = UInt32(program.source.location(of: probe.range.start).line)
-        var diTypes: [LLVMMetadataRef?] = [m.diInt]
-        let subroutine = diTypes.withUnsafeMutableBufferPointer {
-            LLVMDIBuilderCreateSubroutineType(m.di, m.diFile, $0.baseAddress, 1, LLVMDIFlags(0))
-        }
-        let sp = LLVMDIBuilderCreateFunction(m.di, m.diFile, name, name.utf8.count, name, name.utf8.count,
-                                             m.diFile, line, subroutine, 0, 1, line, LLVMDIFlags(0), 1)
-        LLVMSetSubprogram(fn, sp)
 
         function = fn
         scope = sp

@@ -91,6 +91,29 @@ final class IRModule {
         LLVMBuildStore(builder, value, p)
     }
 
+    /// A BPF function `i64 name(params…)` with no unwind tables (the backend would otherwise emit
+    /// an .eh_frame libbpf skips) and the debug subprogram BTF's func and line info need.
+    /// `isCallback` functions (for-each, bpf_loop) are internal subprograms, not programs.
+    func addFunction(_ name: String, parameters: [LLVMTypeRef], line: Int, isCallback: Bool) -> (LLVMValueRef, LLVMMetadataRef) {
+        var params: [LLVMTypeRef?] = parameters
+        let fnType = params.withUnsafeMutableBufferPointer {
+            LLVMFunctionType(i64, $0.baseAddress, UInt32($0.count), 0)
+        }
+        let fn = LLVMAddFunction(module, name, fnType)!
+        if isCallback { LLVMSetLinkage(fn, LLVMInternalLinkage) }
+        let nounwind = LLVMCreateEnumAttribute(context, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+        LLVMAddAttributeAtIndex(fn, UInt32.max /* function index */, nounwind)
+        var diTypes: [LLVMMetadataRef?] = [diInt]
+        let subroutine = diTypes.withUnsafeMutableBufferPointer {
+            LLVMDIBuilderCreateSubroutineType(di, diFile, $0.baseAddress, 1, LLVMDIFlags(0))
+        }
+        let l = UInt32(clamping: line)
+        let sp = LLVMDIBuilderCreateFunction(di, diFile, name, name.utf8.count, name, name.utf8.count,
+                                             diFile, l, subroutine, isCallback ? 1 : 0, 1, l, LLVMDIFlags(0), 1)!
+        LLVMSetSubprogram(fn, sp)
+        return (fn, sp)
+    }
+
     /// Textual IR, for `--emit-llvm` and tests.
     func printIR() -> String {
         guard let s = LLVMPrintModuleToString(module) else { return "" }
