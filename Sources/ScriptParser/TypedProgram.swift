@@ -14,6 +14,8 @@ public struct TypedProgram: Sendable {
 public struct FrontEndOptions: Sendable {
     public var positionalArguments: [String] = []
     public var settings = Settings()
+    /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
+    public var headers: HeaderSearch?
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
         self.settings = settings

@@ -58,6 +58,13 @@ public struct ProbeLister {
             return try Self.merged(plans.map { try $0.lister(self, $0.parts, verbose) })
         }
         let source = SourceFile(name: "stdin", text: pattern)
+        // bpftrace's lexer reads the pattern first: a character no attach point can hold is
+        // reported as such, not as an unknown probe type.
+        if let bad = pattern.utf8.firstIndex(where: { Self.invalidPatternBytes.contains($0) }) {
+            let offset = pattern.utf8.distance(from: pattern.utf8.startIndex, to: bad)
+            let message = "invalid character '\(Character(Unicode.Scalar(pattern.utf8[bad])))'"
+            throw ProbeListError.invalidPattern(source: source, diagnostics: Diagnostics([.error(SourceRange(offset, offset + 1), message)]))
+        }
         let items = Self.attachPointItems(pattern)
         guard !items.isEmpty else { throw ProbeListError.noAttachPoints }
         // Like bpftrace, which parses the whole pattern before listing: an error in the
@@ -76,6 +83,9 @@ public struct ProbeLister {
         }
         return result
     }
+
+    /// Characters that cannot appear in any attach point (bpftrace's lexer rejects them).
+    static let invalidPatternBytes = Set("\\\"'`#%^&|;<>=".utf8)
 
     /// Several providers' lists as one, sorted by bytes of the names, without duplicates.
     static func merged(_ lists: [[ListedProbe]]) -> [ListedProbe] {

@@ -5,6 +5,8 @@ import ScriptParser
 
 /// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+/// Set by SIGUSR1: print every map now and keep tracing.
+nonisolated(unsafe) private var mapsRequested: sig_atomic_t = 0
 
 /// One run of a compiled script: attach, run BEGIN, print events until `exit()` or a signal,
 /// then detach, run END and release everything.
@@ -94,6 +96,10 @@ public final class TraceSession {
         try watch?.release()
 
         while stopRequested == 0, !sink.exitRequested {
+            if mapsRequested != 0 {
+                mapsRequested = 0
+                printAllMaps()
+            }
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
                 if !watch.pollEvents(rb, timeoutMs: 200) { break }
@@ -133,13 +139,21 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object, renderer: renderer)
-        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
         // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
         output.flush()
         fputs(options.format.exitPreamble, stdout)
         fflush(stdout)
+        printAllMaps()
+    }
+
+    /// Every map as at exit, without the blank lines before them: SIGUSR1 while tracing.
+    private func printAllMaps() {
+        let reader = MapReader(object: object, renderer: renderer)
+        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
+        // Lines of events already received come first.
+        sink.flushPartialLines()
         output.write(options.format.mapsAtExit(snapshots))
+        output.flush()
     }
 
     /// Records the ring buffer could not take and map updates dropped because a map was full,
@@ -171,6 +185,14 @@ public final class TraceSession {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // No SA_RESTART: the signal interrupts the ring buffer's epoll_wait, so the maps are
+        // printed at once rather than at the next event or poll timeout.
+        mapsRequested = 0
+        var usr1 = sigaction()
+        usr1.__sigaction_handler.sa_handler = { _ in mapsRequested = 1 }
+        sigemptyset(&usr1.sa_mask)
+        usr1.sa_flags = 0
+        sigaction(SIGUSR1, &usr1, nil)
     }
 }
 

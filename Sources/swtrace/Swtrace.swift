@@ -12,9 +12,13 @@ struct Swtrace: ParsableCommand {
         abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
         usage: """
             swtrace [options] FILENAME
+            swtrace [options] - < FILE     (the script on standard input)
             swtrace [options] -e 'program'
             swtrace -l [PATTERN]
             """)
+
+    /// What `-V`/`--version` prints: swtrace's own version and the bpftrace it follows.
+    static let version = "swtrace v0.1.0 (bpftrace v0.17.0 compatible)"
 
     @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
     var program: String?
@@ -31,8 +35,29 @@ struct Swtrace: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
     var dryRun = false
 
-    @Option(name: [.customShort("d"), .customLong("emit-llvm")], help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
+    @Option(name: .customLong("emit-llvm"), help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
     var emitLLVM: String?
+
+    @Flag(name: .customShort("d"), help: "Debug, without tracing: -d prints the LLVM IR; -dd also loads the program and prints the verifier's log.")
+    var debugLevel: Int
+
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print swtrace's version.")
+    var showVersion = false
+
+    @Flag(name: .customLong("info"), help: "Print the kernel's BPF support (measured) and how swtrace was built.")
+    var showInfo = false
+
+    @Flag(name: .customShort("k"), help: "-k: warn (with the script location) when a BPF helper fails at run time, except reads; -kk: every helper, reads and map lookups included.")
+    var helperChecks: Int
+
+    @Option(name: .customShort("I"), parsing: .singleValue, help: ArgumentHelp("Add DIR to the #include search path (searched before the system's).", valueName: "DIR"))
+    var includeDirectories: [String] = []
+
+    @Option(name: .customLong("include"), parsing: .singleValue, help: ArgumentHelp("Read FILE as if the script began with #include <FILE>.", valueName: "FILE"))
+    var forcedIncludes: [String] = []
+
+    @Flag(name: .customLong("usdt-file-activation"), help: "Activate USDT semaphores in every running process that maps the probed file, not only the -p/-c process.")
+    var usdtFileActivation = false
 
     @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the BPF object to FILE.", valueName: "FILE"))
     var emitELF: String?
@@ -52,25 +77,42 @@ struct Swtrace: ParsableCommand {
     @Flag(name: .customLong("unsafe"), help: "Allow functions with side effects on the system: system(), signal(), override().")
     var unsafe = false
 
-    @Option(name: .customShort("p"), help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
-    var pid: Int32?
+    @Option(name: .customShort("p"), parsing: .unconditional, help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
+    var pidArgument: String?
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
     var command: String?
 
-    @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
+    @Argument(help: ArgumentHelp("The script file (without -e; '-' reads it from standard input), or the listing pattern with -l. What follows is $1, $2, ….", valueName: "FILENAME"))
     var arguments: [String] = []
 
     func run() throws {
-        if list { throw ExitCode(listProbes()) }
+        if showVersion {
+            print(Self.version)
+            return
+        }
+        if showInfo {
+            fputs(KernelFeatureReport.text(version: Self.version, llvm: ObjectEmitter.llvmVersion), stdout)
+            return
+        }
+        // bpftrace checks -p before anything else, the script file included.
+        let pid: Int32?
+        switch pidArgument.map(TargetPID.parse) {
+        case .failure(let message)?:
+            fputs("ERROR: \(message)\n", stderr)
+            throw ExitCode(1)
+        case .success(let value)?: pid = value
+        case nil: pid = nil
+        }
+        if list { throw ExitCode(listProbes(pid: pid)) }
         guard let source = try loadSource() else {
             fputs("USAGE: swtrace [options] FILENAME | -e 'program' | -l [PATTERN]\n", stderr)
             throw ExitCode(1)
         }
-        throw ExitCode(try trace(source))
+        throw ExitCode(try trace(source, pid: pid))
     }
 
-    func listProbes() -> Int32 {
+    func listProbes(pid: Int32?) -> Int32 {
         _ = TracefsCatalog.ensureTracefsMounted()
         do {
             let text = try ProbeLister(catalog: TracefsCatalog()).list(pattern: arguments.first ?? program, verbose: verbose)
@@ -85,21 +127,22 @@ struct Swtrace: ParsableCommand {
     func loadSource() throws -> SourceFile? {
         if let program { return SourceFile(name: "stdin", text: program) }
         guard let path = arguments.first else { return nil }
-        switch readFileContents(path) {
-        case .success(let bytes): return SourceFile(name: path, text: String(decoding: bytes, as: UTF8.self))
+        // `-`: the script comes on standard input, named "stdin" in messages as with -e.
+        switch readFileContents(path == "-" ? "/dev/stdin" : path) {
+        case .success(let bytes): return SourceFile(name: path == "-" ? "stdin" : path, text: String(decoding: bytes, as: UTF8.self))
         case .failure(let e):
-            fputs("ERROR: could not read \(e)\n", stderr)
+            fputs("ERROR: failed to open file '\(path)': \(String(cString: strerror(e.errno)))\n", stderr)
             throw ExitCode(1)
         }
     }
 
-    func trace(_ source: SourceFile) throws -> Int32 {
+    func trace(_ source: SourceFile, pid: Int32?) throws -> Int32 {
         guard outputFormat == "text" || outputFormat == "json" else {
             fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
             return 1
         }
         // Without the rights, tracefs reads fail too and would look like "tracepoint not found".
-        let compileOnly = (emitLLVM != nil || emitELF != nil) && !dryRun
+        let compileOnly = (emitLLVM != nil || emitELF != nil || debugLevel == 1) && !dryRun
         if !compileOnly, !Privileges.canLoadBPF() {
             fputs("ERROR: \(Privileges.missingMessage)\n", stderr)
             return 1
@@ -118,7 +161,10 @@ struct Swtrace: ParsableCommand {
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
+            try? String(decoding: readFileContents(path).get(), as: UTF8.self)
+        }
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
@@ -127,7 +173,7 @@ struct Swtrace: ParsableCommand {
 
         let artifact: Artifact
         do {
-            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil))
+            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil || debugLevel > 0))
         } catch let e as CodegenError {
             if let range = e.range {
                 fputs(DiagnosticRenderer.render(.error(range, e.message), in: source), stderr)
@@ -139,18 +185,19 @@ struct Swtrace: ParsableCommand {
         timing.mark("codegen")
         if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
         if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
-        if (emitLLVM != nil || emitELF != nil), !dryRun { return 0 }
+        if debugLevel > 0 { fputs(artifact.llvmIR ?? "", stdout) }
+        if (emitLLVM != nil || emitELF != nil || debugLevel == 1), !dryRun { return 0 }
 
         do {
             let output = try outputFile.map { try OutputStream(path: $0, buffering: mode) } ?? OutputStream(buffering: mode)
             var options = TraceSession.Options()
             options.quiet = quiet
-            options.verbose = verbose
+            options.verbose = verbose || debugLevel > 1
             options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
             options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
             let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
             timing.mark("load")
-            if dryRun { return 0 }
+            if dryRun || debugLevel > 1 { return 0 }
             return try session.run()
         } catch let e as RuntimeError {
             fputs("ERROR: \(e.message)\n", stderr)
