@@ -64,6 +64,11 @@ extension TypeChecker {
     /// The bytes of a string literal argument, or nil after reporting that one was expected.
     mutating func stringLiteral(_ e: Expr, _ name: String, _ arg: Expr) -> [UInt8]? {
         if case .string(let bytes) = arg.kind { return bytes }
+        // str($N): the command line's argument, known before the program runs.
+        if case .call(name: "str", args: let inner) = arg.kind, inner.count == 1, case .positional(let n) = inner[0].kind,
+           case .string(let bytes) = positionalString(inner[0], n).kind {
+            return bytes
+        }
         let typed = checkExpr(arg)
         diagnostics.append(.error(arg.range,
             "\(name)() expects a string literal (\(Self.kindWord(typed.type)) provided)"))
@@ -74,6 +79,8 @@ extension TypeChecker {
     mutating func integerLiteral(_ name: String, _ arg: Expr) -> UInt64? {
         if case .integer(let v) = arg.kind { return v }
         let typed = checkExpr(arg)
+        // $N is a literal too: its value is fixed on the command line.
+        if case .positional = arg.kind, case .integer(let v) = typed.kind { return v }
         if typed.type != .none {
             let provided = typed.type.isInteger ? "an expression" : Self.kindWord(typed.type)
             diagnostics.append(.error(arg.range, "\(name)() expects an integer literal (\(provided) provided)"))

@@ -54,7 +54,7 @@ public struct TypeChecker {
             var resolved: [ResolvedAttachPoint] = []
             var failed = false
             for ap in probe.attachPoints {
-                switch expander.expand(ap) {
+                switch expander.expand(substitutingPositionals(ap)) {
                 case .success(let list): resolved += list.filter { !resolved.contains($0) }
                 case .failure(let d): diagnostics.append(d); failed = true
                 }
