@@ -30,7 +30,7 @@ extension IRGen {
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
-            return try emitMapRead(name, keys)
+            return try emitMapRead(name, keys, at: e.range)
         case .increment(let target, let inc, let prefix):
             return try emitIncrement(target, increment: inc, prefix: prefix)
         case .call("has_key", let args):

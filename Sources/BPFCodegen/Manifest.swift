@@ -42,6 +42,9 @@ public enum EventDescriptor: Sendable, Equatable {
     case zeroMap(map: Int)
     /// `print(value)`: one value at offset 8.
     case printValue(ArgumentSlot)
+    /// `-k`: a helper failed where the script's bytes `start..<end` called it; its return
+    /// code (negative errno, or 0 for a lookup that found nothing) at offset 8.
+    case helperError(helper: String, start: Int, end: Int)
 }
 
 /// A script map as it lives in the kernel: where, and how its keys and values are laid out.

@@ -44,6 +44,9 @@ public struct Settings: Sendable, Equatable {
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.
     public var hasChildCommand = false
+    /// `-k` (1): report BPF helpers that fail at run time, except reads; `-kk` (2): every
+    /// helper, map lookups that find nothing included.
+    public var helperErrorChecks = 0
     public init() {}
 
     /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.

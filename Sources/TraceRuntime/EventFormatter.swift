@@ -26,6 +26,8 @@ struct EventFormatter {
         case printMap(Int, top: Int, divisor: UInt64)
         case clearMap(Int)
         case zeroMap(Int)
+        /// `-k`: a helper failed at a script location (byte range) with this return code.
+        case helperError(helper: String, range: SourceRange, code: Int64)
         case malformed
     }
 
@@ -66,6 +68,10 @@ struct EventFormatter {
         case .printValue(let slot):
             guard record.count >= slot.offset + slot.size else { return .malformed }
             return .value(MapReader.value(record, slot, renderer: renderer))
+        case .helperError(let helper, let start, let end):
+            guard record.count >= 16 else { return .malformed }
+            return .helperError(helper: helper, range: SourceRange(start, end),
+                                code: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))
         }
     }
 

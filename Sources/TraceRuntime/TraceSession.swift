@@ -49,6 +49,9 @@ public final class TraceSession {
                 reader.clear(manifest.maps[i])
             case .zeroMap(let i) where i < manifest.maps.count:
                 reader.zero(manifest.maps[i])
+            case .helperError(let helper, let range, let code):
+                output.flush()
+                fputs(HelperFailureMessage.render(helper: helper, code: code, range: range, in: source), stderr)
             default:
                 break
             }
@@ -244,7 +247,7 @@ final class EventSink {
         case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
         case .system(let bytes): deliver(format.system(bytes), record)
         case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap:
+        case .printMap, .clearMap, .zeroMap, .helperError:
             flushPartialLines()
             mapAction?(decoded)
         }

@@ -161,6 +161,7 @@ struct Swtrace: ParsableCommand {
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
+        settings.helperErrorChecks = min(helperChecks, 2)
         var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
             try? String(decoding: readFileContents(path).get(), as: UTF8.self)
