@@ -118,6 +118,7 @@ final class IRGen {
 
         manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
                                                    displayName: probe.displayName, range: probe.range))
+        emitWatchpointSetups(programIndex: manifest.programs.count - 1, attachPoints: probe.attachPoints, range: probe.range)
     }
 
     // MARK: Blocks and statements

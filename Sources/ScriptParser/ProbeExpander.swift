@@ -9,7 +9,7 @@ public struct ProbeExpander {
     enum ProbeType: String, CaseIterable {
         case begin = "BEGIN", end = "END"
         case tracepoint, rawtracepoint, kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt
-        case profile, interval, software, hardware
+        case profile, interval, software, hardware, watchpoint, asyncwatchpoint
     }
 
     /// Every name a probe type answers to, bpftrace's aliases included.
@@ -28,12 +28,19 @@ public struct ProbeExpander {
         "interval": .interval, "i": .interval,
         "software": .software, "s": .software,
         "hardware": .hardware, "h": .hardware,
+        "watchpoint": .watchpoint, "w": .watchpoint,
+        "asyncwatchpoint": .asyncwatchpoint, "aw": .asyncwatchpoint,
     ]
     /// Names offered in suggestions for a mistyped provider (aliases are too short to help).
     static let knownProviderNames = ProbeType.allCases.map(\.rawValue) + ["kfunc", "kretfunc"]
 
     let catalog: Catalog
-    public init(catalog: Catalog) { self.catalog = catalog }
+    /// The `-p`/`-c` process's binary: where `watchpoint:FUNC+argN` looks for FUNC.
+    public var targetBinary: String?
+    public init(catalog: Catalog, targetBinary: String? = nil) {
+        self.catalog = catalog
+        self.targetBinary = targetBinary
+    }
 
     typealias Expansion = Result<[ResolvedAttachPoint], Diagnostic>
 
@@ -57,6 +64,7 @@ public struct ProbeExpander {
         case .usdt: return expandUSDT(ap)
         case .profile, .interval: return expandTimer(ap, type)
         case .software, .hardware: return expandPerfEvent(ap, kind: type == .software ? .software : .hardware)
+        case .watchpoint, .asyncwatchpoint: return expandWatchpoint(ap, isAsync: type == .asyncwatchpoint)
         }
     }
 

@@ -46,6 +46,9 @@ extension TypeChecker {
         case "cat", "system": return checkCatOrSystem(e, name, args)
         case "exit" where !args.isEmpty: return checkExitCode(e, args)
         case "signal": return checkSignal(e, args)
+        case "unwatch":
+            guard argumentCount(e, name, args, 1...1), let address = integerArgument(name, args[0]) else { return e }
+            return Expr(.call(name: name, args: [address]), range: e.range, type: .void)
         case "override": return checkOverride(e, args)
         default: return nil
         }
@@ -55,7 +58,7 @@ extension TypeChecker {
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
         "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override",
+        "time", "strftime", "cat", "system", "signal", "override", "unwatch",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

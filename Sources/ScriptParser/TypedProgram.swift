@@ -47,6 +47,8 @@ public struct Settings: Sendable, Equatable {
     /// `-k` (1): report BPF helpers that fail at run time, except reads; `-kk` (2): every
     /// helper, map lookups that find nothing included.
     public var helperErrorChecks = 0
+    /// The `-p`/`-c` process's executable, as `watchpoint:FUNC+argN` names it.
+    public var targetBinary: String?
     public init() {}
 
     /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.

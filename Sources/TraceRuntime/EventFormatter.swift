@@ -28,6 +28,9 @@ struct EventFormatter {
         case zeroMap(Int)
         /// `-k`: a helper failed at a script location (byte range) with this return code.
         case helperError(helper: String, range: SourceRange, code: Int64)
+        /// A function watchpoint's address is known: set its breakpoint (WatchpointArmer).
+        case watchpointArm(program: Int, attachPoint: Int, address: UInt64, pid: Int32)
+        case unwatch(address: UInt64)
         case malformed
     }
 
@@ -72,6 +75,14 @@ struct EventFormatter {
             guard record.count >= 16 else { return .malformed }
             return .helperError(helper: helper, range: SourceRange(start, end),
                                 code: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        case .watchpointArm(let program, let attachPoint):
+            guard record.count >= 24 else { return .malformed }
+            return .watchpointArm(program: program, attachPoint: attachPoint,
+                                  address: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                  pid: Int32(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        case .unwatch:
+            guard record.count >= 16 else { return .malformed }
+            return .unwatch(address: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         }
     }
 

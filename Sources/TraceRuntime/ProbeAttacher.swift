@@ -11,6 +11,8 @@ struct ProbeAttacher {
     let object: LoadedObject
     /// `-p PID`: uprobes and USDT attach to this process only.
     var targetPID: Int32?
+    /// The -p/-c process, where `watchpoint:ADDR` breakpoints go (nil: every CPU, kernel too).
+    var breakpointPID: Int32?
     /// Symbols libbpf cannot place, read once per binary.
     private let uprobeOffsets = UprobeOffsets()
 
@@ -29,6 +31,8 @@ struct ProbeAttacher {
                 throw RuntimeError("internal error: program \(program.name) is missing from the object")
             }
             for (ap, cookie) in zip(program.attachPoints, programCookies) {
+                // Set while tracing, once the function gives the address (WatchpointArmer).
+                if case .watchpoint(let target) = ap, target.function != nil { continue }
                 try attach(prog, ap, cookie: cookie, program)
                 count += 1
             }
@@ -75,6 +79,8 @@ struct ProbeAttacher {
             try attachPerfEvent(prog, .interval(timer), cpus: .first, cookie: cookie, ap, program)
         case .perfEvent(let event):
             try attachPerfEvent(prog, .event(event), cpus: .all, cookie: cookie, ap, program)
+        case .watchpoint(let target):
+            try attachBreakpoint(prog, target, cookie: cookie, ap, program)
         }
     }
 

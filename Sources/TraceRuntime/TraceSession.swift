@@ -28,6 +28,8 @@ public final class TraceSession {
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
+    /// Breakpoints of function watchpoints, set and removed while tracing.
+    private let watchpoints: WatchpointArmer
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
@@ -40,6 +42,8 @@ public final class TraceSession {
                          format: options.format)
         let reader = MapReader(object: object, renderer: renderer)
         let manifest = artifact.manifest
+        let watchpoints = WatchpointArmer(object: object)
+        self.watchpoints = watchpoints
         sink.mapAction = { [unowned output] action in
             switch action {
             case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
@@ -49,6 +53,10 @@ public final class TraceSession {
                 reader.clear(manifest.maps[i])
             case .zeroMap(let i) where i < manifest.maps.count:
                 reader.zero(manifest.maps[i])
+            case .watchpointArm(let program, let attachPoint, let address, let pid):
+                watchpoints.arm(program: program, attachPoint: attachPoint, address: address, pid: pid)
+            case .unwatch(let address):
+                watchpoints.unwatch(address: address)
             case .helperError(let helper, let range, let code):
                 output.flush()
                 fputs(HelperFailureMessage.render(helper: helper, code: code, range: range, in: source), stderr)
@@ -88,7 +96,8 @@ public final class TraceSession {
         try watch?.storeChildPID(in: object)
         var targetPID: Int32?
         if case .pid(let pid) = options.process { targetPID = pid }
-        let attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        var attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        attacher.breakpointPID = targetPID ?? watch?.pid
         // BEGIN runs before the other probes attach, so its records are first in the ring buffer.
         try attacher.run(.begin)
         let count = try attacher.attachAll()
@@ -113,6 +122,7 @@ public final class TraceSession {
         }
 
         // No new events once detached; then drain what is queued, run END, drain its output.
+        watchpoints.releaseAll()
         object.detachAll()
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
@@ -247,7 +257,7 @@ final class EventSink {
         case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
         case .system(let bytes): deliver(format.system(bytes), record)
         case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap, .helperError:
+        case .printMap, .clearMap, .zeroMap, .helperError, .watchpointArm, .unwatch:
             flushPartialLines()
             mapAction?(decoded)
         }

@@ -162,6 +162,7 @@ struct Swtrace: ParsableCommand {
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
         settings.helperErrorChecks = min(helperChecks, 2)
+        settings.targetBinary = pid.flatMap(TargetExecutable.of(pid:)) ?? command.flatMap(TargetExecutable.of(command:))
         var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
             try? String(decoding: readFileContents(path).get(), as: UTF8.self)
