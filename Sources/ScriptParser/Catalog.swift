@@ -29,6 +29,8 @@ public protocol Catalog: AnyObject {
     func functionSymbols(inBinary path: String) -> Result<[UserSymbol], CatalogError>
     /// The USDT probes of an ELF file, or why they could not be read.
     func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError>
+    /// Regular files a shell wildcard pattern matches (`./bin/app*`), sorted.
+    func files(matching pattern: String) -> [String]
 
     // Kernel types (BTF), for `->`, casts, `sizeof`, `offsetof` and enum constants; each
     // defaults to knowing nothing. Reading BTF costs milliseconds: only on first use.
@@ -56,6 +58,7 @@ public struct CatalogError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 extension Catalog {
+    public func files(matching pattern: String) -> [String] { [] }
     public func kernelFunctions() -> [KernelFunction] { [] }
     public func isKernelFunction(_ function: KernelFunction) -> Bool { kernelFunctions().contains(function) }
     public func btfFunctions() -> [KernelFunction] { [] }

@@ -37,9 +37,13 @@ public struct ProbeExpander {
     let catalog: Catalog
     /// The `-p`/`-c` process's binary: where `watchpoint:FUNC+argN` looks for FUNC.
     public var targetBinary: String?
-    public init(catalog: Catalog, targetBinary: String? = nil) {
+    /// The files the -p process runs (its executable and libraries), where `usdt::PROVIDER:NAME`
+    /// and `usdt:*:…` look.
+    public var targetFiles: [String]
+    public init(catalog: Catalog, targetBinary: String? = nil, targetFiles: [String] = []) {
         self.catalog = catalog
         self.targetBinary = targetBinary
+        self.targetFiles = targetFiles
     }
 
     typealias Expansion = Result<[ResolvedAttachPoint], Diagnostic>

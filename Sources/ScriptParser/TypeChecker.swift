@@ -48,7 +48,8 @@ public struct TypeChecker {
     init(catalog: Catalog) { self.catalog = catalog }
 
     mutating func checkProgram(_ program: Program) -> [TypedProbe] {
-        let expander = ProbeExpander(catalog: catalog, targetBinary: settings.targetBinary)
+        let expander = ProbeExpander(catalog: catalog, targetBinary: settings.targetBinary,
+                                     targetFiles: settings.targetFiles)
         var result: [TypedProbe] = []
         for probe in program.probes {
             var resolved: [ResolvedAttachPoint] = []

@@ -49,6 +49,8 @@ public struct Settings: Sendable, Equatable {
     public var helperErrorChecks = 0
     /// The `-p`/`-c` process's executable, as `watchpoint:FUNC+argN` names it.
     public var targetBinary: String?
+    /// The files the -p process runs, or the -c command's executable.
+    public var targetFiles: [String] = []
     public init() {}
 
     /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.

@@ -26,7 +26,9 @@ struct ProbeAttacher {
         try storeProbeStrings()
         let cookies = AttachCookies.cookies(object.manifest)
         var count = 0
-        for (program, programCookies) in zip(object.manifest.programs, cookies) {
+        // Last program first: the kernel runs the probes on one address newest first, so this
+        // makes them run in script order, as with bpftrace.
+        for (program, programCookies) in zip(object.manifest.programs, cookies).reversed() {
             guard let prog = object.program(named: program.name) else {
                 throw RuntimeError("internal error: program \(program.name) is missing from the object")
             }

@@ -31,9 +31,13 @@ import ScriptParser
 /// gives up); raw tracepoints are listed (0.17 has no such probe type).
 public struct ProbeLister {
     let catalog: TracefsCatalog
+    /// `-p PID`: uprobes and USDT are looked for in the files the process runs (its
+    /// executable and libraries), and a pattern without one lists those.
+    public var targetPID: Int32?
 
-    public init(catalog: TracefsCatalog) {
+    public init(catalog: TracefsCatalog, targetPID: Int32? = nil) {
         self.catalog = catalog
+        self.targetPID = targetPID
     }
 
     /// The listing for `pattern` (nil: everything), one probe per line, each followed by its
@@ -49,6 +53,8 @@ public struct ProbeLister {
 
     /// The probes `pattern` names, in output order.
     func probes(pattern: String?, verbose: Bool) throws -> [ListedProbe] {
+        // -l -p PID alone: the process's own probes.
+        let pattern = pattern ?? (targetPID != nil ? "uprobe:*,usdt:*" : nil)
         guard let pattern else {
             let plans = Self.providers.compactMap { provider -> Plan? in
                 guard provider.listedByWildcard, let lister = provider.lister,

@@ -115,7 +115,7 @@ struct Swtrace: ParsableCommand {
     func listProbes(pid: Int32?) -> Int32 {
         _ = TracefsCatalog.ensureTracefsMounted()
         do {
-            let text = try ProbeLister(catalog: TracefsCatalog()).list(pattern: arguments.first ?? program, verbose: verbose)
+            let text = try ProbeLister(catalog: TracefsCatalog(), targetPID: pid).list(pattern: arguments.first ?? program, verbose: verbose)
             fputs(text, stdout)
             return 0
         } catch {
@@ -163,6 +163,7 @@ struct Swtrace: ParsableCommand {
         settings.unsafe = unsafe
         settings.helperErrorChecks = min(helperChecks, 2)
         settings.targetBinary = pid.flatMap(TargetExecutable.of(pid:)) ?? command.flatMap(TargetExecutable.of(command:))
+        settings.targetFiles = pid.map(ProcessBinaries.of(pid:)) ?? settings.targetBinary.map { [$0] } ?? []
         var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
             try? String(decoding: readFileContents(path).get(), as: UTF8.self)
