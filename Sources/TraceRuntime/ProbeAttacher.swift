@@ -26,9 +26,17 @@ struct ProbeAttacher {
         try storeProbeStrings()
         let cookies = AttachCookies.cookies(object.manifest)
         var count = 0
-        // Last program first: the kernel runs the probes on one address newest first, so this
-        // makes them run in script order, as with bpftrace.
-        for (program, programCookies) in zip(object.manifest.programs, cookies).reversed() {
+        // User probes last program first: the kernel runs the uprobes on one address newest
+        // first, so they run in script order, as with bpftrace. (Tracepoints run oldest first.)
+        let isUserProbe: (ProgramDescriptor) -> Bool = { program in
+            switch program.attachPoints.first {
+            case .uprobe?, .uretprobe?, .usdt?: return true
+            default: return false
+            }
+        }
+        let pairs = Array(zip(object.manifest.programs, cookies))
+        let ordered = pairs.filter { !isUserProbe($0.0) } + pairs.filter { isUserProbe($0.0) }.reversed()
+        for (program, programCookies) in ordered {
             guard let prog = object.program(named: program.name) else {
                 throw RuntimeError("internal error: program \(program.name) is missing from the object")
             }
