@@ -25,7 +25,13 @@ extension ProbeExpander {
         if !Glob.hasWildcard(name), !Glob.hasWildcard(module ?? "") {
             let function = KernelFunction(module: module, name: name)
             if catalog.isKernelFunction(function) { return .success([make(function)]) }
-            let names = catalog.kernelFunctions().map(\.name)
+            let all = catalog.kernelFunctions()
+            // `kprobe:syscalls:sys_exit_nanosleep`: no module of that name, so not MODULE:FN
+            // but a mistake, which bpftrace 0.17 (kprobes without modules) words this way.
+            if let module, !all.contains(where: { $0.module == module }) {
+                return .failure(.error(ap.range, "\(word) probe type requires 1 argument"))
+            }
+            let names = all.map(\.name)
             return .failure(noMatch(ap, "kernel function", pattern: name, among: names) { "\(word):\($0)" })
         }
         if offset != 0 {

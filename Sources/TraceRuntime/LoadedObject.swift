@@ -14,7 +14,9 @@ public final class LoadedObject {
     private let bytes: [UInt8]
 
     /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
-    public init(artifact: Artifact, source: SourceFile) throws {
+    /// `withoutTrampolines` leaves fentry/fexit programs out (`--dry-run` on a kernel that
+    /// refuses them still verifies the rest).
+    public init(artifact: Artifact, source: SourceFile, withoutTrampolines: Bool = false) throws {
         LibbpfLog.install()
         let bytes = artifact.object
         self.bytes = bytes
@@ -40,6 +42,16 @@ public final class LoadedObject {
         }
         object = obj
         _ = LibbpfLog.take()
+        if withoutTrampolines {
+            for program in artifact.manifest.programs {
+                switch program.attachPoints.first {
+                case .fentry?, .fexit?:
+                    if let prog = bpf_object__find_program_by_name(obj, program.name) { bpf_program__set_autoload(prog, false) }
+                default:
+                    break
+                }
+            }
+        }
         let rc = bpf_object__load(obj)
         if rc != 0 {
             let log = LibbpfLog.take()

@@ -18,6 +18,8 @@ public final class TraceSession {
         public var format: OutputFormat = TextOutputFormat()
         /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
         public var process = TracedProcess.none
+        /// Load without fentry/fexit programs (LoadedObject), for --dry-run.
+        public var withoutTrampolines = false
         public init() {}
     }
 
@@ -34,7 +36,7 @@ public final class TraceSession {
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
         LibbpfLog.echo = options.verbose
-        object = try LoadedObject(artifact: artifact, source: source)
+        object = try LoadedObject(artifact: artifact, source: source, withoutTrampolines: options.withoutTrampolines)
         self.output = output
         self.options = options
         renderer = ValueRenderer(object: object)

@@ -198,7 +198,15 @@ struct Swtrace: ParsableCommand {
             options.verbose = verbose || debugLevel > 1
             options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
             options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
-            let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            let session: TraceSession
+            do {
+                session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            } catch let e as RuntimeError where e.refusesProbeType && dryRun {
+                // Nothing of the script is wrong: check what this kernel can check, and say so.
+                fputs("WARNING: \(e.message); the other probes were verified\n", stderr)
+                options.withoutTrampolines = true
+                session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            }
             timing.mark("load")
             if dryRun || debugLevel > 1 { return 0 }
             return try session.run()
