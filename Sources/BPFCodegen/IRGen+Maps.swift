@@ -294,6 +294,10 @@ extension IRGen {
         let (map, d) = try mapGlobal(name)
         guard let index = scriptMaps[name]?.index else { return }
         switch fn {
+        case "delete" where d.isArray:
+            // A keyless count()/avg()/… lives in a per-CPU array, whose slots cannot be deleted
+            // and which a probe sees only its CPU's share of: user space zeroes it, as for clear().
+            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case "delete":
             let rc = m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
             reportHelperFailure("map_delete_elem", level: 1, at: e.range, code: rc)

@@ -44,8 +44,11 @@ struct MapReader {
         let valueBytes = d.perCPU ? stride * cpus : d.valueSize
         var entries: [MapEntry] = []
         let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
-            // A keyless aggregation's array slot that was never updated is all zeroes.
-            if d.isArray, !value.contains(where: { $0 != 0 }) { return }
+            // A keyless aggregation's array slot that was never updated (or was cleared) is all
+            // zeroes. bpftrace still prints a keyless count() as `@: 0`, but no other kind.
+            if d.isArray, !value.contains(where: { $0 != 0 }) {
+                guard case .count = d.info.value else { return }
+            }
             let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0, renderer: renderer, place: .mapKey) }
             entries.append(MapEntry(keys: keyParts, value: decodeValue(value, d, stride: stride)))
         }
