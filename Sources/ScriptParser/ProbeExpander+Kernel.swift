@@ -1,6 +1,10 @@
 /// Kernel function probes (kprobe/kretprobe, fentry/fexit) and raw tracepoints.
 extension ProbeExpander {
     /// `kprobe:FN`, `kprobe:FN+OFFSET`, `kprobe:MODULE:FN`; FN may be a wildcard (no offset then).
+    static let bannedReturnProbes: Set<String> = [
+        "_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath",
+    ]
+
     func expandKprobe(_ ap: AttachPoint, isReturn: Bool) -> Expansion {
         let word = isReturn ? "kretprobe" : "kprobe"
         guard (1...2).contains(ap.parts.count), ap.parts.allSatisfy({ !$0.isEmpty }) else {
@@ -18,6 +22,11 @@ extension ProbeExpander {
         }
         if offset != 0, isReturn {
             return .failure(.error(ap.range, "kretprobe cannot take an offset: it fires on return"))
+        }
+        // A return probe on the spin-lock paths can deadlock the machine (bpftrace's list),
+        // whether or not this kernel has the function.
+        if isReturn, Self.bannedReturnProbes.contains(name) {
+            return .failure(.error(ap.range, "kretprobe:\(name) can't be used as it might lock up your system."))
         }
         let make: (KernelFunction) -> ResolvedAttachPoint = {
             isReturn ? .kretprobe($0) : .kprobe($0, offset: offset)
