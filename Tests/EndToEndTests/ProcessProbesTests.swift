@@ -86,11 +86,12 @@ final class ProcessProbesTests: XCTestCase {
             uprobe:\(binary):sw_add { printf("first "); }
             uprobe:\(binary):sw_add { printf("second "); }
             uprobe:\(binary):sw_add { printf("third\\n"); }
-            tracepoint:syscalls:sys_enter_exit_group { printf("tp1 "); }
-            tracepoint:syscalls:sys_enter_exit_group { printf("tp2\\n"); }
+            tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { printf("tp1 "); }
+            tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { printf("tp2\\n"); }
             """
         let result = try runSwtrace(["-c", "\(binary) 2", "-e", script])
         XCTAssertEqual(result.status, 0, "\(result)")
-        XCTAssertTrue(result.stdout.hasPrefix("first second third\nfirst second third\n"), "\(result)")
+        // Tracepoints keep script order too (they run oldest first, so attach in order).
+        XCTAssertTrue(result.stdout.hasPrefix("first second third\nfirst second third\ntp1 tp2\n"), "\(result)")
     }
 }
