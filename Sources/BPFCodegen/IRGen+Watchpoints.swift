@@ -1,6 +1,13 @@
 import CLLVM
 import ScriptParser
 
+/// The uprobe programs that set function watchpoints' breakpoints, by name: the runtime
+/// attaches them to the traced process only, never to other runs of the same binary.
+public enum WatchpointSetup {
+    public static let namePrefix = "watch_"
+    public static func isSetupProgram(_ program: ProgramDescriptor) -> Bool { program.name.hasPrefix(namePrefix) }
+}
+
 /// `watchpoint:FUNC+argN`: the breakpoint's address is known only when the traced process
 /// calls FUNC. Each such attach point gets a small uprobe program on FUNC that sends the
 /// address (and the process) to user space and, unless the watchpoint is async, stops the
@@ -13,7 +20,7 @@ extension IRGen {
         for (i, ap) in attachPoints.enumerated() {
             guard case .watchpoint(let target) = ap, let callee = target.function,
                   target.argument < PtRegs.argumentOffsets.count else { continue }
-            let name = "watch_\(programIndex)_\(i)"
+            let name = "\(WatchpointSetup.namePrefix)\(programIndex)_\(i)"
             let line = program.source.location(of: range.start).line
             let (fn, sp) = m.addFunction(name, parameters: [m.i8p], line: line, isCallback: false)
             LLVMSetSection(fn, ProgramSection.name(for: .uprobe(callee)))
