@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -103,6 +104,7 @@ extension IRGen {
     /// The `-c` child's pid, from the one-slot map the runtime fills before attaching.
     private func emitChildPID() -> LLVMValueRef {
         let name = AttachCookies.childPIDMap
+        manifest.childPIDMap = name
         let map = LLVMGetNamedGlobal(m.module, name)
             ?? m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: 8))
         let key = allocaInEntry(bytes: 8)

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -60,7 +61,7 @@ final class IRGen {
         m.defineLicense()
         eventsMap = m.declareMapGlobal(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: 0))
         // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was full.
-        lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
+        lostMap = m.define(MapDefinition(name: manifest.lossCounters.map, type: .perCPUArray,
                                          maxEntries: 2, keySize: 4, valueSize: 8))
         manifest.maxMapKeys = program.settings.maxMapKeys
         defineScriptMaps()
@@ -73,6 +74,10 @@ final class IRGen {
             try emitProbe(probe, index: i)
         }
         m.describe(eventsMap, MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: ringBufferSize))
+        if LLVMGetNamedGlobal(m.module, AttachCookies.probeStringsMap) != nil {
+            let slot = AttachCookies.stringSlotSize(program.probes.flatMap(\.attachPoints))
+            manifest.probeStrings = AttachCookies.probeStrings(manifest.programs, slotSize: slot)
+        }
         LLVMDIBuilderFinalize(m.di)
     }
 
@@ -116,7 +121,8 @@ final class IRGen {
         LLVMBuildRet(builder, m.const64(0))
         try defineScratchMap(probeIndex: index, range: probe.range)
 
-        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
+        let cookies = AttachCookies.cookies(for: probe.attachPoints, after: manifest.programs)
+        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints, cookies: cookies,
                                                    displayName: probe.displayName, range: probe.range))
     }
 

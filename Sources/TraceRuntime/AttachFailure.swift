@@ -1,6 +1,6 @@
-import BPFCodegen
+import TraceContract
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// One sentence for an attach that failed, naming the kernel feature that is missing when
 /// that is the reason (a kernel without kprobes, BPF trampolines refused, no hardware counters),
@@ -69,25 +69,5 @@ enum AttachFailure {
     static func describe(_ code: Int32) -> String {
         if code == 524 { return "Operation not supported by the kernel (ENOTSUPP)" }
         return String(cString: strerror(code))
-    }
-}
-
-/// Kernel features the attach errors mention, read from sysfs and tracefs.
-enum KernelFeatures {
-    /// A kernel with kprobes has the kprobe PMU (perf-based attach) or tracefs `kprobe_events`.
-    static var hasKprobes: Bool {
-        exists("/sys/bus/event_source/devices/kprobe") || TracefsCatalog.defaultSearchPaths.contains { exists($0 + "/kprobe_events") }
-    }
-
-    static var hasUprobes: Bool {
-        exists("/sys/bus/event_source/devices/uprobe") || TracefsCatalog.defaultSearchPaths.contains { exists($0 + "/uprobe_events") }
-    }
-
-    static var perfEventParanoid: String? {
-        readFile("/proc/sys/kernel/perf_event_paranoid").map { String(decoding: $0, as: UTF8.self).filter { !$0.isWhitespace } }
-    }
-
-    private static func exists(_ path: String) -> Bool {
-        access(path, F_OK) == 0
     }
 }

@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// Splits a `-c` command into words the way a shell would for a simple command: blanks
 /// separate words, `'…'` keeps everything literally, `"…"` keeps blanks (a backslash there
 /// escapes only `$`, backquote, `"`, backslash and newline), a backslash outside quotes escapes

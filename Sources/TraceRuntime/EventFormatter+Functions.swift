@@ -1,6 +1,6 @@
-import BPFCodegen
+import TraceContract
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Events whose output user space produces itself: `time(fmt)` formats the time now, `cat`
 /// reads a file, `system` runs a command (only compiled with `--unsafe`). And `%s`/`%r` of

@@ -1,6 +1,6 @@
-import BPFCodegen
+import TraceContract
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Renders ring-buffer records as text, by the layout the manifest gives each event id.
 struct EventFormatter {

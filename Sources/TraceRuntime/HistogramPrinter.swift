@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// The rows of one `hist` or `lhist` value as bpftrace 0.17 prints them, in text and JSON.
 ///
 /// A text row is the bucket label left-aligned in 16 columns, the count right-aligned in 8,

@@ -1,7 +1,7 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// A BPF object opened from memory and loaded into the kernel, with every link attached to it.
 /// `deinit` destroys the links and closes the object, which releases every program and map.
@@ -14,11 +14,11 @@ public final class LoadedObject {
     private let bytes: [UInt8]
 
     /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
-    public init(artifact: Artifact, source: SourceFile) throws {
+    public init(trace: CompiledTrace) throws {
         LibbpfLog.install()
-        let bytes = artifact.object
+        let bytes = trace.object
         self.bytes = bytes
-        manifest = artifact.manifest
+        manifest = trace.manifest
         var opts = bpf_object_open_opts()
         opts.sz = MemoryLayout<bpf_object_open_opts>.size
         let name = "swtrace"
@@ -44,7 +44,7 @@ public final class LoadedObject {
         if rc != 0 {
             let log = LibbpfLog.take()
             // Every property is set, so throwing runs deinit, which closes the object.
-            throw Self.loadError(rc: rc, log: log, manifest: artifact.manifest, source: source)
+            throw Self.loadError(rc: rc, log: log, manifest: trace.manifest)
         }
     }
 
@@ -93,7 +93,7 @@ public final class LoadedObject {
     func adopt(perfEventFD: Int32) { perfEventFDs.append(perfEventFD) }
 
     /// Turns libbpf's load failure into one sentence tied to the probe and script line.
-    static func loadError(rc: Int32, log: String, manifest: Manifest, source: SourceFile) -> RuntimeError {
+    static func loadError(rc: Int32, log: String, manifest: Manifest) -> RuntimeError {
         let errno = -rc
         // A kernel that refuses a probe type (fentry here) is not a permission problem.
         if let refusal = AttachFailure.loadRefusal(errno: errno, log: log, manifest: manifest) { return refusal }
@@ -113,6 +113,7 @@ public final class LoadedObject {
                                 detail: log)
         }
         // Line info in the log ("; $i++; @ loop.st:5") says which statement was being checked.
+        let source = SourceFile(name: manifest.script.name, text: manifest.script.text)
         let (probeLine, probeColumn) = source.location(of: probe.range.start)
         let place = scriptLine(log).map { "\(source.name):\($0)" } ?? "\(source.name):\(probeLine):\(probeColumn)"
         var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(place): "

@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// Maps as bpftrace 0.17 prints them, at exit and for `print(@m, top, div)`, in text and JSON.
 ///
 /// Sorting follows bpftrace (see `sortedEntries`); `top` keeps the last `top` entries of that

@@ -1,7 +1,7 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Reads script maps out of the kernel into `MapSnapshot`s, combining per-CPU values.
 struct MapReader {

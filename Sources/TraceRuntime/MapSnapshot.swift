@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// A map's contents read back from the kernel, per-CPU values already combined: what the
 /// printers (text and JSON) take. Codegen decides the layout; the runtime decodes into this.
 public struct MapSnapshot: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// One way of writing the program's output (`-f text`, `-f json`): each method turns one kind of
 /// output into the exact bytes bpftrace 0.17 writes for it, and the caller writes them.
 ///

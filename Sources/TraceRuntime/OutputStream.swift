@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 import Glibc
 
 /// Where the program's output goes (stdout or `-o FILE`) and how it is buffered (`-B`).

@@ -1,3 +1,5 @@
+import TraceContract
+import SystemCatalog
 /// Whether this process may load BPF programs, from its effective capabilities.
 public enum Privileges {
     static let capSysAdmin = 21

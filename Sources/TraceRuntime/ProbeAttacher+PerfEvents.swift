@@ -1,7 +1,7 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Probes driven by perf events: timers (profile on every CPU, interval on one) and the
 /// software and hardware events. Each CPU gets a perf event whose overflow runs the program.
@@ -34,7 +34,7 @@ extension ProbeAttacher {
             attr.config = e.config
             attr.sample_period = e.count
         }
-        let cpuList = cpus == .first ? [0] : Self.onlineCPUs()
+        let cpuList = cpus == .first ? [0] : KernelFeatures.onlineCPUs()
         var opened = 0
         for cpu in cpuList {
             let fd = swtrace_perf_event_open(&attr, -1, Int32(cpu), -1, UInt(PERF_FLAG_FD_CLOEXEC))
@@ -52,34 +52,5 @@ extension ProbeAttacher {
             opened += 1
         }
         if opened == 0 { throw AttachFailure.perfEventError(for: ap, program: program, errno: ENODEV) }
-    }
-
-    /// `/sys/devices/system/cpu/online` (`0-3,6`), or every possible CPU when unreadable.
-    static func onlineCPUs() -> [Int] {
-        if let bytes = readFile("/sys/devices/system/cpu/online") {
-            let cpus = parseCPUList(String(decoding: bytes, as: UTF8.self))
-            if !cpus.isEmpty { return cpus }
-        }
-        return Array(0..<max(1, Int(libbpf_num_possible_cpus())))
-    }
-
-    /// `0-3,6\n` → [0, 1, 2, 3, 6].
-    static func parseCPUList(_ text: String) -> [Int] {
-        var cpus: [Int] = []
-        for range in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
-            let bounds = range.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: " ")) }
-            if bounds.count == 1 { cpus.append(bounds[0]) }
-            if bounds.count == 2, bounds[0] <= bounds[1] { cpus += Array(bounds[0]...bounds[1]) }
-        }
-        return cpus
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
     }
 }

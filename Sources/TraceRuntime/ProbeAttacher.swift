@@ -1,18 +1,16 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Attaches each program to its concrete attach points through libbpf; BEGIN and END are run,
-/// not attached. Every attach point gets its cookie (`AttachCookies`), so a program shared by
+/// not attached. Every attach point gets the cookie the manifest assigns it, so a program shared by
 /// many attach points can tell which one fired. Perf-event probes are in
 /// `ProbeAttacher+PerfEvents.swift`, failure messages in `AttachFailure.swift`.
 struct ProbeAttacher {
     let object: LoadedObject
     /// `-p PID`: uprobes and USDT attach to this process only.
     var targetPID: Int32?
-    /// Symbols libbpf cannot place, read once per binary.
-    private let uprobeOffsets = UprobeOffsets()
 
     init(object: LoadedObject, targetPID: Int32? = nil) {
         self.object = object
@@ -22,13 +20,12 @@ struct ProbeAttacher {
     /// Attaches every probe except BEGIN/END; returns how many attach points are live.
     func attachAll() throws -> Int {
         try storeProbeStrings()
-        let cookies = AttachCookies.cookies(object.manifest)
         var count = 0
-        for (program, programCookies) in zip(object.manifest.programs, cookies) {
+        for program in object.manifest.programs {
             guard let prog = object.program(named: program.name) else {
                 throw RuntimeError("internal error: program \(program.name) is missing from the object")
             }
-            for (ap, cookie) in zip(program.attachPoints, programCookies) {
+            for (ap, cookie) in zip(program.attachPoints, program.cookies) {
                 try attach(prog, ap, cookie: cookie, program)
                 count += 1
             }
@@ -96,17 +93,16 @@ struct ProbeAttacher {
         opts.sz = MemoryLayout<bpf_uprobe_opts>.size
         opts.bpf_cookie = cookie
         opts.retprobe = isReturn
-        // libbpf finds the symbol in the ELF and turns it into a file offset.
-        var link = u.symbol.withCString { symbol -> OpaquePointer? in
-            opts.func_name = symbol
-            return bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(u.offset), &opts)
-        }
-        if link == nil || libbpf_get_error(UnsafeRawPointer(link)) != 0,
-           let offset = uprobeOffsets.fileOffset(binary: u.binary, symbol: u.symbol, offset: u.offset) {
-            // A symbol only the debug file names, or a PLT entry: we place it ourselves.
-            _ = LibbpfLog.take()
-            opts.func_name = nil
-            link = bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(offset), &opts)
+        // The compiler resolved the file offset (the manifest carries it); without one, libbpf
+        // looks the symbol up by name.
+        let link: OpaquePointer?
+        if let fileOffset = u.fileOffset {
+            link = bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(fileOffset), &opts)
+        } else {
+            link = u.symbol.withCString { symbol -> OpaquePointer? in
+                opts.func_name = symbol
+                return bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(u.offset), &opts)
+            }
         }
         try adopt(link, ap, program)
     }
@@ -123,11 +119,11 @@ struct ProbeAttacher {
 
     /// Fills `probe_strings` (when a program reads `probe`/`func` through cookies).
     private func storeProbeStrings() throws {
-        guard let fd = object.mapFD(AttachCookies.probeStringsMap),
-              let map = bpf_object__find_map_by_name(object.object, AttachCookies.probeStringsMap) else { return }
-        let slot = Int(bpf_map__value_size(map))
-        for (key, text) in AttachCookies.probeStrings(object.manifest) {
-            var k = key
+        guard let table = object.manifest.probeStrings, let fd = object.mapFD(table.map) else { return }
+        let slot = table.slotSize
+        for entry in table.entries {
+            let text = entry.text
+            var k = entry.key
             var value = [UInt8](repeating: 0, count: slot)
             for (i, b) in text.utf8.prefix(slot - 1).enumerated() { value[i] = b }
             guard bpf_map_update_elem(fd, &k, &value, 0) == 0 else {

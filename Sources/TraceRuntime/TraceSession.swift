@@ -1,7 +1,7 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
@@ -28,16 +28,16 @@ public final class TraceSession {
     private let renderer: ValueRenderer
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
-    public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
+    public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
         LibbpfLog.echo = options.verbose
-        object = try LoadedObject(artifact: artifact, source: source)
+        object = try LoadedObject(trace: trace)
         self.output = output
         self.options = options
         renderer = ValueRenderer(object: object)
-        sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest, renderer: renderer), output: output,
+        sink = EventSink(formatter: EventFormatter(manifest: trace.manifest, renderer: renderer), output: output,
                          format: options.format)
         let reader = MapReader(object: object, renderer: renderer)
-        let manifest = artifact.manifest
+        let manifest = trace.manifest
         sink.mapAction = { [unowned output] action in
             switch action {
             case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
@@ -145,16 +145,17 @@ public final class TraceSession {
     /// Records the ring buffer could not take and map updates dropped because a map was full,
     /// summed over CPUs; never silent.
     private func reportLostEvents() {
-        let lost = lossCounter(slot: 0) + sink.malformed
+        let counters = object.manifest.lossCounters
+        let lost = lossCounter(slot: counters.bufferFullSlot) + sink.malformed
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
-        let dropped = lossCounter(slot: 1)
+        let dropped = lossCounter(slot: counters.mapFullSlot)
         if dropped > 0 {
             fputs("WARNING: \(dropped) map updates were dropped because a map was full (max_map_keys = \(object.manifest.maxMapKeys)); raise it with BPFTRACE_MAP_KEYS_MAX or config = { max_map_keys = N }\n", stderr)
         }
     }
 
     private func lossCounter(slot: UInt32) -> UInt64 {
-        guard let fd = object.mapFD(object.manifest.lostEventsMap) else { return 0 }
+        guard let fd = object.mapFD(object.manifest.lossCounters.map) else { return 0 }
         let cpus = Int(libbpf_num_possible_cpus())
         guard cpus > 0 else { return 0 }
         var values = [UInt64](repeating: 0, count: cpus)

@@ -1,4 +1,5 @@
-import BPFCodegen
+import SystemCatalog
+import TraceContract
 import CBPF
 import Glibc
 
@@ -143,7 +144,7 @@ final class ProcessWatch {
 
     /// Stores the child's pid where `cpid` reads it.
     func storeChildPID(in object: LoadedObject) throws {
-        guard isChild, let fd = object.mapFD(AttachCookies.childPIDMap) else { return }
+        guard isChild, let fd = object.manifest.childPIDMap.flatMap(object.mapFD) else { return }
         var key: UInt32 = 0
         var value = UInt64(pid)
         guard bpf_map_update_elem(fd, &key, &value, 0) == 0 else {

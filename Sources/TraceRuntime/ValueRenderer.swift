@@ -1,7 +1,7 @@
-import BPFCodegen
+import TraceContract
 import CBPF
 import Glibc
-import ScriptParser
+import SystemCatalog
 
 /// Turns rendered values (ScriptParser's `Rendering`) from their raw bytes into the text
 /// bpftrace 0.17 prints: stacks and symbols resolved, timestamps formatted, buffers escaped.
@@ -84,7 +84,7 @@ final class ValueRenderer {
     /// The instruction pointers stored under `id`, up to the first zero.
     func stackFrames(limit: Int, id: Int64) -> [UInt64] {
         guard id >= 0, id <= Int64(UInt32.max), let object,
-              let fd = object.mapFD(StackMaps.name(limit: limit)) else { return [] }
+              let name = object.manifest.stackMap(limit: limit), let fd = object.mapFD(name) else { return [] }
         var key = UInt32(id)
         var frames = [UInt64](repeating: 0, count: limit)
         guard bpf_map_lookup_elem(fd, &key, &frames) == 0 else { return [] }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BPFCodegen
 import Glibc
 import ScriptParser
+import SystemCatalog
 import TraceRuntime
 
 /// The `swtrace` command: bpftrace's options, over swtrace's compiler and runtime.
@@ -148,7 +149,7 @@ struct Swtrace: ParsableCommand {
             options.verbose = verbose
             options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
             options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
-            let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
+            let session = try TraceSession(trace: artifact.compiled, output: output, options: options)
             timing.mark("load")
             if dryRun { return 0 }
             return try session.run()

@@ -4,12 +4,12 @@ import ScriptParser
 /// The function symbols of one binary or library, by address, with what maps a file offset to
 /// the address the symbols use. The separate debug file (Debian's `*-dbg` packages, found by
 /// build id) adds the local symbols a stripped library lacks (libc's `__libc_start_call_main`).
-final class BinarySymbols {
+public final class BinarySymbols {
     private let symbols: [UserSymbol]
     private let segments: [ELFFile.LoadSegment]
 
     /// nil when `path` is not a readable ELF file.
-    init?(path: String) {
+    public init?(path: String) {
         guard let elf = try? ELFFile(path: path) else { return nil }
         segments = elf.loadSegments()
         var all = elf.symbols(types: ELFFile.functionTypes)
@@ -25,7 +25,7 @@ final class BinarySymbols {
     }
 
     /// The virtual address (as the symbol table has it) of a byte at `offset` in the file.
-    func address(ofFileOffset offset: UInt64) -> UInt64? {
+    public func address(ofFileOffset offset: UInt64) -> UInt64? {
         for s in segments where offset >= s.offset && offset < s.offset + max(s.fileSize, 1) {
             return offset - s.offset + s.address
         }
@@ -35,7 +35,7 @@ final class BinarySymbols {
     /// The function holding `address`, and the offset into it. A symbol holds the addresses
     /// its size covers; the nearest symbols below are tried, since functions can nest (a
     /// `.cold` part inside a larger range).
-    func resolve(_ address: UInt64) -> (name: String, offset: UInt64)? {
+    public func resolve(_ address: UInt64) -> (name: String, offset: UInt64)? {
         var low = 0, high = symbols.count
         while low < high {
             let mid = (low + high) / 2
@@ -54,32 +54,32 @@ final class BinarySymbols {
 }
 
 /// A process's executable mappings (`/proc/PID/maps`), to find which file an address is in.
-struct ProcessMappings {
-    struct Mapping {
-        var start: UInt64
-        var end: UInt64
-        var fileOffset: UInt64
+public struct ProcessMappings {
+    public struct Mapping {
+        public var start: UInt64
+        public var end: UInt64
+        public var fileOffset: UInt64
         /// As the maps file names it: what perf-style stacks print.
-        var path: String
+        public var path: String
     }
 
-    let pid: Int32
-    let mappings: [Mapping]
+    public let pid: Int32
+    public let mappings: [Mapping]
 
     /// nil once the process is gone.
-    init?(pid: Int32) {
+    public init?(pid: Int32) {
         guard let bytes = readFile("/proc/\(pid)/maps") else { return nil }
         self.pid = pid
         mappings = Self.parse(bytes)
     }
 
-    init(pid: Int32, mappings: [Mapping]) {
+    public init(pid: Int32, mappings: [Mapping]) {
         self.pid = pid
         self.mappings = mappings
     }
 
     /// `start-end perms offset dev inode path`, executable file mappings only.
-    static func parse(_ bytes: [UInt8]) -> [Mapping] {
+    public static func parse(_ bytes: [UInt8]) -> [Mapping] {
         var out: [Mapping] = []
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 5, omittingEmptySubsequences: true)
@@ -95,13 +95,13 @@ struct ProcessMappings {
         return out
     }
 
-    func mapping(containing address: UInt64) -> Mapping? {
+    public func mapping(containing address: UInt64) -> Mapping? {
         mappings.first { address >= $0.start && address < $0.end }
     }
 
     /// The file to read a mapping's symbols from: through `/proc/PID/root`, so a process in
     /// another mount namespace (a container) gets its own files.
-    func fileToRead(_ m: Mapping) -> String {
+    public func fileToRead(_ m: Mapping) -> String {
         let viaRoot = "/proc/\(pid)/root" + m.path
         return access(viaRoot, R_OK) == 0 ? viaRoot : m.path
     }

@@ -7,7 +7,7 @@
 /// below it, whatever that symbol's size. Several names at one address
 /// (`_text`, `_stext`) give the global one with the shortest name. The file is read once, on
 /// first use; names stay bytes in the file's buffer until one is asked for.
-final class KernelSymbols: Sendable {
+public final class KernelSymbols: Sendable {
     /// One symbol: its address and where its name is in `text`.
     private struct Entry: Sendable {
         var address: UInt64
@@ -20,7 +20,7 @@ final class KernelSymbols: Sendable {
     private let entries: [Entry]
 
     /// The running kernel's symbols, read on first use (an empty table if kallsyms is unreadable).
-    static let shared = KernelSymbols(kallsyms: readFile("/proc/kallsyms") ?? [])
+    public static let shared = KernelSymbols(kallsyms: readFile("/proc/kallsyms") ?? [])
 
     init(kallsyms: [UInt8]) {
         text = kallsyms
@@ -49,10 +49,10 @@ final class KernelSymbols: Sendable {
         entries = unique
     }
 
-    var isEmpty: Bool { entries.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty }
 
     /// The symbol an address is in and the offset into it; nil below the first symbol.
-    func resolve(_ address: UInt64) -> (name: String, offset: UInt64)? {
+    public func resolve(_ address: UInt64) -> (name: String, offset: UInt64)? {
         // The last entry at or below `address`.
         var low = 0, high = entries.count
         while low < high {
@@ -66,7 +66,7 @@ final class KernelSymbols: Sendable {
     }
 
     /// `kaddr("name")`: the address of the first symbol of that name, of any type.
-    static func address(of name: String, in kallsyms: [UInt8]) -> UInt64? {
+    public static func address(of name: String, in kallsyms: [UInt8]) -> UInt64? {
         let wanted = Array(name.utf8)
         var found: UInt64?
         forEachLine(kallsyms) { address, _, start, end, _ in

@@ -1,5 +1,5 @@
 /// A map's type, fixed by its first use: key parts and what its values are.
-public struct MapInfo: Equatable, Sendable {
+public struct MapInfo: Codable, Equatable, Sendable {
     /// Without the `@`; empty for the anonymous map `@`.
     public var name: String
     /// One type per key part; empty for a map without keys.
@@ -14,7 +14,7 @@ public struct MapInfo: Equatable, Sendable {
 }
 
 /// What a map holds: an aggregation combined across CPUs at print time, or assigned values.
-public enum MapValueType: Equatable, Hashable, Sendable, CustomStringConvertible {
+public enum MapValueType: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     case count
     case sum(signed: Bool)
     case min(signed: Bool)

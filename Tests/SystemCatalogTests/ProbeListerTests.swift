@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
+import TestSupport
 import ScriptParser
-@testable import TraceRuntime
+@testable import SystemCatalog
 
 /// `swtrace -l` / `-lv` for tracepoints: against the format files themselves, against a fake
 /// tracefs directory, and line for line against the installed bpftrace 0.17. The other probe

@@ -36,12 +36,12 @@ public func readFileContents(_ path: String) -> Result<[UInt8], FileReadError> {
 }
 
 /// The bytes of a file, or nil when it cannot be opened or read.
-func readFile(_ path: String) -> [UInt8]? {
+public func readFile(_ path: String) -> [UInt8]? {
     try? readFileContents(path).get()
 }
 
 /// Whether `path` exists and is a directory we can see (`stat` succeeds on it).
-func isDirectory(_ path: String) -> Bool {
+public func isDirectory(_ path: String) -> Bool {
     var st = stat()
     guard stat(path, &st) == 0 else { return false }
     return (st.st_mode & S_IFMT) == S_IFDIR

@@ -1,7 +1,8 @@
 import CBPF
 import XCTest
+import TestSupport
 import ScriptParser
-@testable import TraceRuntime
+@testable import SystemCatalog
 
 /// BTF → `RecordType` on real kernel types of the running kernel: layouts must agree with what
 /// libbpf itself says about the same BTF (sizes, member offsets), and kinds must map the way

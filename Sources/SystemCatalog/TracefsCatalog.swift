@@ -32,6 +32,7 @@ public final class TracefsCatalog: Catalog {
     var rawSignatureCache: [String: FunctionSignature?] = [:]
     var binaryCache: [String: String?] = [:]
     var symbolCache: [String: Result<[UserSymbol], CatalogError>] = [:]
+    var sectionCache: [String: [SectionSpan]] = [:]
     var usdtCache: [String: Result<[USDTProbeInfo], CatalogError>] = [:]
     var moduleBTFCache: [String: KernelBTF?] = [:]
 

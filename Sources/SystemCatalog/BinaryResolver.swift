@@ -6,9 +6,9 @@ import Glibc
 /// The loader's own cache (`/etc/ld.so.cache`) is a binary format of glibc's; instead the
 /// directories it is built from are searched in the loader's order: `LD_LIBRARY_PATH`, the
 /// directories of `/etc/ld.so.conf` (with its `include`s), then the trusted defaults.
-enum BinaryResolver {
+public enum BinaryResolver {
     /// The path `name` means, or nil when nothing matches.
-    static func resolve(_ name: String, environment: [String: String] = currentEnvironment()) -> String? {
+    public static func resolve(_ name: String, environment: [String: String] = currentEnvironment()) -> String? {
         guard !name.isEmpty else { return nil }
         if name.contains("/") { return isRegularFile(name) ? name : nil }
         if let onPath = searchPath(name, environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") {
@@ -28,7 +28,7 @@ enum BinaryResolver {
 
     /// A library called `name`, `name.so.N…` or `name.so` in the loader's directories. Only ELF
     /// files count: `libc.so` is a linker script on Debian.
-    static func findLibrary(_ name: String, environment: [String: String]) -> String? {
+    public static func findLibrary(_ name: String, environment: [String: String]) -> String? {
         for dir in libraryDirectories(environment: environment) {
             guard let entries = directoryEntries(dir) else { continue }
             var candidates: [String] = []
@@ -45,7 +45,7 @@ enum BinaryResolver {
     }
 
     /// The loader's search order, without duplicates.
-    static func libraryDirectories(environment: [String: String]) -> [String] {
+    public static func libraryDirectories(environment: [String: String]) -> [String] {
         var dirs: [String] = []
         if let ld = environment["LD_LIBRARY_PATH"] {
             dirs += ld.split(whereSeparator: { $0 == ":" || $0 == ";" }).map(String.init)
@@ -98,13 +98,13 @@ enum BinaryResolver {
         return names
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
+    public static func isRegularFile(_ path: String) -> Bool {
         var st = stat()
         guard stat(path, &st) == 0 else { return false }
         return (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    static func currentEnvironment() -> [String: String] {
+    public static func currentEnvironment() -> [String: String] {
         var env: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {
@@ -120,7 +120,7 @@ enum BinaryResolver {
 
 extension Substring {
     /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: Substring {
+    public var trimmingSpaces: Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

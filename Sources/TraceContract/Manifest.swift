@@ -1,8 +1,9 @@
-import ScriptParser
 
 /// Everything the runtime needs to attach programs and decode what they send, handed over by
 /// codegen with the object. The runtime never re-reads the script.
-public struct Manifest: Sendable {
+public struct Manifest: Codable, Sendable, Equatable {
+    /// The script, for messages that point into it (load failures, the verifier's line).
+    public var script = ScriptText(name: "", text: "")
     /// Indexed by event id. Every ring-buffer record starts with a u64 header: the event id in
     /// its low 32 bits, the CPU that sent it in the high 32.
     public var events: [EventDescriptor] = []
@@ -11,17 +12,67 @@ public struct Manifest: Sendable {
     public var maps: [MapDescriptor] = []
     /// Name of the BPF ring buffer map records arrive through.
     public var ringBufferMap = "events"
-    /// Per-CPU array of one u64: records dropped because the ring buffer was full.
-    public var lostEventsMap = "lost_events"
+    /// Per-CPU array of u64 loss counters (see `LossCounters`).
+    public var lossCounters = LossCounters()
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.
     public var startTimeMap: String?
     /// Entries each map holds, for the "map full" warning.
     public var maxMapKeys = 4096
+    /// The `probe`/`func` strings of attach points that share a program, which the runtime
+    /// stores before attaching; nil when no program reads them.
+    public var probeStrings: ProbeStringTable?
+    /// Array map of one u64 the runtime fills with the `-c` child's pid; nil when `cpid` is unused.
+    public var childPIDMap: String?
+    /// Stack-trace maps by frame limit, which `kstack`/`ustack` values index by stack id.
+    public var stackMaps: [StackMapDescriptor] = []
+    public init() {}
+
+    public func stackMap(limit: Int) -> String? { stackMaps.first { $0.limit == limit }?.name }
+}
+
+/// The script's name and text as the user gave them.
+public struct ScriptText: Codable, Sendable, Equatable {
+    public var name: String
+    public var text: String
+    public init(name: String, text: String) { self.name = name; self.text = text }
+}
+
+/// Where the programs count what they could not deliver. Never silent: the runtime reports both.
+public struct LossCounters: Codable, Sendable, Equatable {
+    /// A per-CPU array map of u64 counters.
+    public var map = "lost_events"
+    /// Records the ring buffer (or perf buffer) refused because it was full.
+    public var bufferFullSlot: UInt32 = 0
+    /// Map updates refused because the map was full.
+    public var mapFullSlot: UInt32 = 1
     public init() {}
 }
 
+/// `probe_strings`: key `2 * cookie` holds the attach point's `probe` text, `2 * cookie + 1` its
+/// `func`, each NUL-terminated in `slotSize` bytes.
+public struct ProbeStringTable: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var key: UInt32
+        public var text: String
+        public init(key: UInt32, text: String) { self.key = key; self.text = text }
+    }
+    public var map: String
+    public var slotSize: Int
+    public var entries: [Entry]
+    public init(map: String, slotSize: Int, entries: [Entry]) {
+        self.map = map; self.slotSize = slotSize; self.entries = entries
+    }
+}
+
+/// A `BPF_MAP_TYPE_STACK_TRACE` map holding stacks of up to `limit` frames.
+public struct StackMapDescriptor: Codable, Sendable, Equatable {
+    public var limit: Int
+    public var name: String
+    public init(limit: Int, name: String) { self.limit = limit; self.name = name }
+}
+
 /// How one event id's record is laid out and printed.
-public enum EventDescriptor: Sendable, Equatable {
+public enum EventDescriptor: Codable, Sendable, Equatable {
     /// `printf(fmt, args…)`: one slot per conversion.
     case printf(PrintfFormat, [ArgumentSlot])
     /// `join(argv, sep)`: a u64 count at offset 8, then `argumentCount` slots of `argumentSize` bytes.
@@ -45,7 +96,7 @@ public enum EventDescriptor: Sendable, Equatable {
 }
 
 /// A script map as it lives in the kernel: where, and how its keys and values are laid out.
-public struct MapDescriptor: Sendable, Equatable {
+public struct MapDescriptor: Codable, Sendable, Equatable {
     /// The map's name in the ELF object (`m0`, `m1`, …; kernel map names are short).
     public var elfName: String
     public var info: MapInfo
@@ -107,8 +158,8 @@ public struct MapDescriptor: Sendable, Equatable {
 }
 
 /// Where one argument sits in a record and how to read it.
-public struct ArgumentSlot: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+public struct ArgumentSlot: Codable, Sendable, Equatable {
+    public enum Kind: Codable, Sendable, Equatable {
         case signed
         case unsigned
         /// A NUL-terminated string in a buffer of `capacity` bytes (the NUL may be missing when full).
@@ -145,23 +196,27 @@ public struct ArgumentSlot: Sendable, Equatable {
 }
 
 /// One program in the object and where to attach it.
-public struct ProgramDescriptor: Sendable, Equatable {
+public struct ProgramDescriptor: Codable, Sendable, Equatable {
     /// The function's name in the ELF object (what libbpf's find_program_by_name takes).
     public var name: String
     public var attachPoints: [ResolvedAttachPoint]
+    /// The BPF cookie each attach point is attached with, in `attachPoints` order: the
+    /// program reads it back to tell them apart (`probe`, `func`).
+    public var cookies: [UInt64]
     /// The probe as the user wrote it, for messages: `t:syscalls:sys_enter_execve`.
     public var displayName: String
     /// Where the probe is in the script, so load failures point at it.
     public var range: SourceRange
-    public init(name: String, attachPoints: [ResolvedAttachPoint], displayName: String, range: SourceRange) {
-        self.name = name; self.attachPoints = attachPoints; self.displayName = displayName; self.range = range
+    public init(name: String, attachPoints: [ResolvedAttachPoint], cookies: [UInt64], displayName: String, range: SourceRange) {
+        self.name = name; self.attachPoints = attachPoints; self.cookies = cookies
+        self.displayName = displayName; self.range = range
     }
 }
 
-/// What codegen produces: the BPF ELF object and its manifest.
-public struct Artifact: Sendable {
+/// A compiled trace: the BPF ELF object and its manifest, all a runtime needs (what an AOT
+/// executable embeds).
+public struct CompiledTrace: Codable, Sendable {
     public var object: [UInt8]
     public var manifest: Manifest
-    /// Textual LLVM IR before optimisation, when asked for (`--emit-llvm`).
-    public var llvmIR: String?
+    public init(object: [UInt8], manifest: Manifest) { self.object = object; self.manifest = manifest }
 }

@@ -4,7 +4,7 @@
 /// A value of type `SType.rendered(r)` is `r.size` bytes in a record, map key or map value,
 /// laid out as each case says; the runtime renders it (TraceRuntime's `ValueRenderer`).
 /// `printf("%s")`, `print()`, map keys and values accept every rendering (`%r` for buffers).
-public enum Rendering: Hashable, Sendable, CustomStringConvertible {
+public enum Rendering: Codable, Hashable, Sendable, CustomStringConvertible {
     /// `kstack`, `ustack`: `[stack id: i64][pid: u64]`; the pid is 0 for kernel stacks.
     case stack(StackType)
     /// `ksym(addr)`: `[address: u64]`.
@@ -61,7 +61,7 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What a `kstack`/`ustack` captures and how it prints.
-public struct StackType: Hashable, Sendable {
+public struct StackType: Codable, Hashable, Sendable {
     /// `ustack`: the user-space stack of the current task; else the kernel stack.
     public var user: Bool
     /// At most this many frames (1 through the kernel's `perf_event_max_stack`, 127 by default).
@@ -76,7 +76,7 @@ public struct StackType: Hashable, Sendable {
 
 /// How a stack prints: bpftrace's indented `symbol+offset` lines, or perf's
 /// tab, address, symbol and (for user stacks) the mapped file.
-public enum StackMode: String, CaseIterable, Hashable, Sendable {
+public enum StackMode: String, Codable, CaseIterable, Hashable, Sendable {
     case bpftrace, perf
 }
 

@@ -1,5 +1,5 @@
 /// The type of a script value, as the type checker settles it.
-public indirect enum SType: Equatable, Hashable, Sendable, CustomStringConvertible {
+public indirect enum SType: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Not yet typed (parser output) or an expression with an error already reported.
     case none
     /// Statements and calls with no value: `printf`, `exit`.

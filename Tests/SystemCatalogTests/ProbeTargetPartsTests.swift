@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 import ScriptParser
-@testable import TraceRuntime
+import TestSupport
+@testable import SystemCatalog
 
 /// The pieces the runtime reads probe targets with: kernel function lists, ELF symbols and USDT
-/// notes (libelf), library resolution, `-c` command words, CPU lists.
-final class ProbeRuntimePartsTests: XCTestCase {
+/// notes (libelf), library resolution.
+final class ProbeTargetPartsTests: XCTestCase {
     func testAvailableFilterFunctionsAndKallsymsParsing() {
         let filter = Array("vfs_read\nvfs_read\next4_file_open [ext4]\ndo_sys_open (0xffffffff81000000)\n".utf8)
         XCTAssertEqual(KernelFunctions.parseAvailableFilterFunctions(filter), [
@@ -23,14 +24,6 @@ final class ProbeRuntimePartsTests: XCTestCase {
         XCTAssertEqual(KernelFunctions.parseKallsyms(kallsyms), [
             KernelFunction(name: "_stext"), KernelFunction(name: "vfs_read"), KernelFunction(module: "ext4", name: "ext4_file_open"),
         ])
-    }
-
-    func testCommandWordsSplitLikeAShell() throws {
-        XCTAssertEqual(try CommandWords.split("/bin/ls -l /tmp"), ["/bin/ls", "-l", "/tmp"])
-        XCTAssertEqual(try CommandWords.split(#"sh -c 'echo "a b"; exit 3'"#), ["sh", "-c", #"echo "a b"; exit 3"#])
-        XCTAssertEqual(try CommandWords.split(#"printf "%s\n" a\ b "" x"#), ["printf", #"%s\n"#, "a b", "", "x"])
-        XCTAssertThrowsError(try CommandWords.split("echo 'open"))
-        XCTAssertThrowsError(try CommandWords.split("   "))
     }
 
     func testLibraryNamesResolveLikeTheLoader() throws {
@@ -90,8 +83,10 @@ final class ProbeRuntimePartsTests: XCTestCase {
         XCTAssertTrue(names.contains("malloc"))
         XCTAssertTrue(names.contains("malloc_consolidate"), "a local function only the debug file names")
         XCTAssertFalse(names.contains { $0.contains(".part.") })
-        // And the attacher can place it, though libbpf cannot find it by name.
-        XCTAssertNotNil(UprobeOffsets().fileOffset(binary: libc, symbol: "malloc_consolidate", offset: 0))
+        // And the compiler can place it (the manifest carries the file offset), though libbpf
+        // cannot find it by name.
+        let symbol = try XCTUnwrap(try catalog.functionSymbols(inBinary: libc).get().first { $0.name == "malloc_consolidate" })
+        XCTAssertNotNil(catalog.fileOffset(ofAddress: symbol.address, inBinary: libc))
     }
 
     func testUSDTArgumentSpecs() {
@@ -99,12 +94,5 @@ final class ProbeRuntimePartsTests: XCTestCase {
         XCTAssertEqual(USDTArgument.parse("8@-8(%rbp)"), USDTArgument(size: 8, isSigned: false))
         XCTAssertEqual(USDTArgument.parse("1@$-56"), USDTArgument(size: 1, isSigned: false))
         XCTAssertNil(USDTArgument.parse("%eax"))
-    }
-
-    func testCPUListParsing() {
-        XCTAssertEqual(ProbeAttacher.parseCPUList("0-3,6\n"), [0, 1, 2, 3, 6])
-        XCTAssertEqual(ProbeAttacher.parseCPUList("0\n"), [0])
-        XCTAssertEqual(ProbeAttacher.parseCPUList(""), [])
-        XCTAssertFalse(ProbeAttacher.onlineCPUs().isEmpty)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
+import TestSupport
 import ScriptParser
-@testable import TraceRuntime
+@testable import SystemCatalog
 
 /// `swtrace -l` / `-lv` for every probe type besides tracepoints (ProbeListerTests has those):
 /// against bpftrace 0.17 where it lists the type (uprobes, USDT, errors), against BTF, kallsyms

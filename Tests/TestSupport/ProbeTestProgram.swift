@@ -1,11 +1,10 @@
 import Foundation
 import XCTest
 
-/// (A copy of TraceRuntimeTests/ProbeTestProgram.swift: test targets share no code.)
 /// A small C program with function symbols and USDT probes, compiled with `cc` once per test
 /// run: what the uprobe and USDT tests list and trace.
-enum ProbeTypesTestProgram {
-    static let source = #"""
+public enum ProbeTestProgram {
+    public static let source = #"""
         #include <sys/sdt.h>
         #include <stdio.h>
         #include <stdlib.h>
@@ -32,12 +31,12 @@ enum ProbeTypesTestProgram {
         """#
 
     /// The compiled binary's path, or a skip when there is no compiler or `<sys/sdt.h>`.
-    static func path() throws -> String {
+    public static func path() throws -> String {
         try built.get()
     }
 
     private static let built: Result<String, Error> = {
-        let dir = NSTemporaryDirectory() + "swtrace-e2e-probe-tests-\(getpid())"
+        let dir = NSTemporaryDirectory() + "swtrace-probe-tests-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let c = dir + "/probe_target.c", binary = dir + "/probe_target"
         do {

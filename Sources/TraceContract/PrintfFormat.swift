@@ -1,8 +1,8 @@
 /// A printf format string split into literal text and conversions, as `printf` checks and prints it.
-public struct PrintfFormat: Equatable, Sendable {
+public struct PrintfFormat: Codable, Equatable, Sendable {
     /// One `%…` conversion: `%-16s` → flags "-", width 16, specifier `s`.
     public struct Conversion: Equatable, Sendable {
-        public enum Kind: Equatable, Sendable {
+        public enum Kind: Codable, Equatable, Sendable {
             /// `d i u x X o c`: takes an integer.
             case integer
             /// `s`: takes a string; `r`: a buffer (`buf()`), printed with `\xNN` escapes.
@@ -63,7 +63,7 @@ public struct PrintfFormat: Equatable, Sendable {
         }
     }
 
-    public enum Segment: Equatable, Sendable {
+    public enum Segment: Codable, Equatable, Sendable {
         case literal(String)
         case conversion(Conversion)
     }

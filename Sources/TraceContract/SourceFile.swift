@@ -45,7 +45,7 @@ public final class SourceFile: @unchecked Sendable {
 }
 
 /// A half-open byte range `[start, end)` in a `SourceFile`.
-public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
+public struct SourceRange: Codable, Hashable, Sendable, CustomStringConvertible {
     public var start: Int
     public var end: Int
     public init(_ start: Int, _ end: Int) {

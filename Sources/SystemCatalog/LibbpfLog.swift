@@ -3,11 +3,11 @@ import Glibc
 
 /// Collects what libbpf prints (warnings, the verifier log) so failures can be explained in one
 /// sentence and the raw text shown only under `-v`.
-enum LibbpfLog {
-    nonisolated(unsafe) static var text = ""
-    nonisolated(unsafe) static var echo = false
+public enum LibbpfLog {
+    nonisolated(unsafe) public static var text = ""
+    nonisolated(unsafe) public static var echo = false
 
-    static func install() {
+    public static func install() {
         libbpf_set_print { level, format, args in
             guard let format, let args else { return 0 }
             // Sized to the message: the verifier log arrives as one message of up to
@@ -23,7 +23,7 @@ enum LibbpfLog {
         }
     }
 
-    static func take() -> String {
+    public static func take() -> String {
         defer { text = "" }
         return text
     }

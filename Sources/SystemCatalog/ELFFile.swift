@@ -149,12 +149,16 @@ final class ELFFile {
     /// The file offset of virtual address `address`: what a uprobe needs. Found through the
     /// section holding the address, as libbpf does for the symbols it resolves itself.
     func fileOffset(ofAddress address: UInt64) -> UInt64? {
-        for (_, header) in sections() where header.sh_type != SHT_NOBITS && header.sh_addr != 0 {
-            if address >= header.sh_addr, address < header.sh_addr + header.sh_size {
-                return address - header.sh_addr + header.sh_offset
-            }
+        SectionSpan.fileOffset(ofAddress: address, in: sectionSpans())
+    }
+
+    /// Where each loaded section sits in memory and in the file, kept so file offsets can be
+    /// found after the file is closed.
+    func sectionSpans() -> [SectionSpan] {
+        sections().compactMap { _, header in
+            guard header.sh_type != SHT_NOBITS, header.sh_addr != 0 else { return nil }
+            return SectionSpan(address: header.sh_addr, size: header.sh_size, fileOffset: header.sh_offset)
         }
-        return nil
     }
 
     /// Whether the file is 64-bit (note descriptors hold addresses of that width).
@@ -169,5 +173,17 @@ final class ELFFile {
         var magic = [UInt8](repeating: 0, count: 4)
         let n = magic.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4) }
         return n == 4 && magic == [0x7f, 0x45, 0x4c, 0x46]
+    }
+}
+
+/// A loaded section's place in memory and in its file.
+struct SectionSpan {
+    var address: UInt64
+    var size: UInt64
+    var fileOffset: UInt64
+
+    static func fileOffset(ofAddress address: UInt64, in spans: [SectionSpan]) -> UInt64? {
+        spans.first { address >= $0.address && address < $0.address + $0.size }
+            .map { address - $0.address + $0.fileOffset }
     }
 }

@@ -92,6 +92,7 @@ extension TracefsCatalog {
         let result: Result<[UserSymbol], CatalogError>
         do {
             let file = try ELFFile(path: path)
+            sectionCache[path] = file.sectionSpans()
             var symbols = file.functionSymbols()
             // A stripped library's local functions (libc's malloc_consolidate) are in its debug
             // file when one is installed; bpftrace lists them too.
@@ -108,6 +109,11 @@ extension TracefsCatalog {
         }
         symbolCache[path] = result
         return result
+    }
+
+    public func fileOffset(ofAddress address: UInt64, inBinary path: String) -> UInt64? {
+        if sectionCache[path] == nil { _ = functionSymbols(inBinary: path) }
+        return sectionCache[path].flatMap { SectionSpan.fileOffset(ofAddress: address, in: $0) }
     }
 
     public func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError> {

@@ -1,6 +1,6 @@
 /// A concrete attach point after wildcard expansion: everything codegen and the runtime need to
 /// place one probe, and nothing they would have to look up again.
-public enum ResolvedAttachPoint: Equatable, Hashable, Sendable, CustomStringConvertible {
+public enum ResolvedAttachPoint: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     case begin
     case end
     case tracepoint(TracepointID)
@@ -79,7 +79,7 @@ public enum ResolvedAttachPoint: Equatable, Hashable, Sendable, CustomStringConv
 
 /// Where a uprobe goes in a binary: a function symbol plus an offset. libbpf turns the symbol
 /// into a file offset at attach time.
-public struct UserFunction: Hashable, Sendable {
+public struct UserFunction: Codable, Hashable, Sendable {
     /// The binary's path as resolved (a library name becomes the loader's path for it).
     public var binary: String
     /// The function symbol the probe is in.
@@ -88,8 +88,13 @@ public struct UserFunction: Hashable, Sendable {
     public var offset: UInt64
     /// The address as written, for `BINARY:ADDRESS` (then `symbol` is the function holding it).
     public var address: UInt64?
-    public init(binary: String, symbol: String, offset: UInt64 = 0, address: UInt64? = nil) {
+    /// Where `symbol + offset` is in the file, resolved when the script is compiled (also for
+    /// symbols only a debug file names, and PLT entries, which libbpf cannot find by name).
+    /// nil when the compiler could not place it: the runtime then asks libbpf by name.
+    public var fileOffset: UInt64?
+    public init(binary: String, symbol: String, offset: UInt64 = 0, address: UInt64? = nil, fileOffset: UInt64? = nil) {
         self.binary = binary; self.symbol = symbol; self.offset = offset; self.address = address
+        self.fileOffset = fileOffset
     }
     /// `readline`, `readline+4`, `0x1234`: the attach point's last part.
     public var location: String {
@@ -99,7 +104,7 @@ public struct UserFunction: Hashable, Sendable {
 }
 
 /// A USDT probe: every site of `provider:name` in one binary.
-public struct USDTTarget: Hashable, Sendable {
+public struct USDTTarget: Codable, Hashable, Sendable {
     public var binary: String
     public var provider: String
     public var name: String
@@ -109,8 +114,8 @@ public struct USDTTarget: Hashable, Sendable {
 }
 
 /// `UNIT:N` of an interval or profile probe.
-public struct TimerSpec: Hashable, Sendable, CustomStringConvertible {
-    public enum Unit: String, Sendable, CaseIterable { case s, ms, us, hz }
+public struct TimerSpec: Codable, Hashable, Sendable, CustomStringConvertible {
+    public enum Unit: String, Codable, Sendable, CaseIterable { case s, ms, us, hz }
     public var unit: Unit
     public var value: UInt64
     public init(unit: Unit, value: UInt64) { self.unit = unit; self.value = value }
@@ -127,8 +132,8 @@ public struct TimerSpec: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A perf software or hardware event and how many events make one sample.
-public struct PerfEventTarget: Hashable, Sendable {
-    public enum Kind: String, Sendable { case software, hardware }
+public struct PerfEventTarget: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable { case software, hardware }
     public var kind: Kind
     /// The name as written (an alias stays an alias): `faults`, `page-faults`.
     public var name: String
