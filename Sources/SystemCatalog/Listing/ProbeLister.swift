@@ -111,7 +111,7 @@ public struct ProbeLister {
                 return Plan(lister: lister, parts: checked)
             }
         }
-        guard let provider = providers.first(where: { $0.name == providerPattern || $0.aliases.contains(providerPattern) }) else {
+        guard let type = ProbeType(named: providerPattern), let provider = providers.first(where: { $0.type == type }) else {
             throw invalid("Invalid probe type: \(providerPattern)")
         }
         guard let lister = provider.lister else {
@@ -129,8 +129,9 @@ public struct ProbeLister {
     /// `lister` and adding it to `providers`.
     struct Provider: Sendable {
         typealias Lister = @Sendable (ProbeLister, [String], Bool) throws -> [ListedProbe]
-        var name: String
-        var aliases: [String]
+        var type: ProbeType
+        /// What wildcard provider patterns match and listings print.
+        var name: String { type.listedName }
         /// The parts after the provider in canonical form, or why they are not an attach point
         /// of this type. Runs for every attach point before anything is read.
         var checkParts: @Sendable ([String]) -> Result<[String], PartsRefusal>
@@ -149,38 +150,38 @@ public struct ProbeLister {
 
     /// bpftrace 0.17's probe types (and raw tracepoints), with their aliases.
     static let providers: [Provider] = [
-        Provider(name: "tracepoint", aliases: ["t"], checkParts: { checkTracepointParts($0) },
+        Provider(type: .tracepoint, checkParts: { checkTracepointParts($0) },
                  lister: { try $0.tracepoints(parts: $1, verbose: $2) }),
-        Provider(name: "rawtracepoint", aliases: ["rt"], checkParts: { checkRawTracepointParts($0) },
+        Provider(type: .rawtracepoint, checkParts: { checkRawTracepointParts($0) },
                  lister: { try $0.rawTracepoints(parts: $1, verbose: $2) }),
-        Provider(name: "kprobe", aliases: ["k"], checkParts: { checkKernelFunctionParts($0, "kprobe") },
+        Provider(type: .kprobe, checkParts: { checkKernelFunctionParts($0, "kprobe") },
                  lister: { lister, parts, _ in try lister.kprobes(parts: parts, provider: "kprobe") }),
-        Provider(name: "kretprobe", aliases: ["kr"], checkParts: { checkKernelFunctionParts($0, "kretprobe") },
+        Provider(type: .kretprobe, checkParts: { checkKernelFunctionParts($0, "kretprobe") },
                  lister: { lister, parts, _ in try lister.kprobes(parts: parts, provider: "kretprobe") }, listedByWildcard: false),
-        Provider(name: "uprobe", aliases: ["u"], checkParts: { checkUprobeParts($0, "uprobe") },
+        Provider(type: .uprobe, checkParts: { checkUprobeParts($0, "uprobe") },
                  lister: { try $0.uprobes(parts: $1, provider: "uprobe", verbose: $2) }),
-        Provider(name: "uretprobe", aliases: ["ur"], checkParts: { checkUprobeParts($0, "uretprobe") },
+        Provider(type: .uretprobe, checkParts: { checkUprobeParts($0, "uretprobe") },
                  lister: { try $0.uprobes(parts: $1, provider: "uretprobe", verbose: $2) }, listedByWildcard: false),
-        Provider(name: "usdt", aliases: ["U"], checkParts: { checkUSDTParts($0) },
+        Provider(type: .usdt, checkParts: { checkUSDTParts($0) },
                  lister: { lister, parts, _ in try lister.usdtProbes(parts: parts) }),
-        Provider(name: "profile", aliases: ["p"], checkParts: { checkTimerParts($0, "profile") },
+        Provider(type: .profile, checkParts: { checkTimerParts($0, "profile") },
                  lister: { lister, parts, _ in lister.timers(parts: parts, provider: "profile") }),
-        Provider(name: "interval", aliases: ["i"], checkParts: { checkTimerParts($0, "interval") },
+        Provider(type: .interval, checkParts: { checkTimerParts($0, "interval") },
                  lister: { lister, parts, _ in lister.timers(parts: parts, provider: "interval") }),
-        Provider(name: "software", aliases: ["s"], checkParts: { checkPerfEventParts($0, "software") },
+        Provider(type: .software, checkParts: { checkPerfEventParts($0, "software") },
                  lister: { lister, parts, _ in lister.perfEvents(parts: parts, kind: .software) }),
-        Provider(name: "hardware", aliases: ["h"], checkParts: { checkPerfEventParts($0, "hardware") },
+        Provider(type: .hardware, checkParts: { checkPerfEventParts($0, "hardware") },
                  lister: { lister, parts, _ in lister.perfEvents(parts: parts, kind: .hardware) }),
-        unlisted("watchpoint", "w"), unlisted("asyncwatchpoint", "aw"),
-        Provider(name: "kfunc", aliases: ["f", "fentry"], checkParts: { checkKernelFunctionParts($0, "kfunc") },
+        unlisted(.watchpoint), unlisted(.asyncwatchpoint),
+        Provider(type: .fentry, checkParts: { checkKernelFunctionParts($0, "kfunc") },
                  lister: { try $0.kfuncs(parts: $1, provider: "kfunc", verbose: $2) }),
-        Provider(name: "kretfunc", aliases: ["fr", "fexit"], checkParts: { checkKernelFunctionParts($0, "kretfunc") },
+        Provider(type: .fexit, checkParts: { checkKernelFunctionParts($0, "kretfunc") },
                  lister: { try $0.kfuncs(parts: $1, provider: "kretfunc", verbose: $2) }, listedByWildcard: false),
-        unlisted("iter", "it"),
+        unlisted(.iter),
     ]
 
-    private static func unlisted(_ name: String, _ alias: String) -> Provider {
-        Provider(name: name, aliases: [alias], checkParts: { .success($0) }, lister: nil, listedByWildcard: false)
+    private static func unlisted(_ type: ProbeType) -> Provider {
+        Provider(type: type, checkParts: { .success($0) }, lister: nil, listedByWildcard: false)
     }
 
     // MARK: Pattern syntax

@@ -54,7 +54,7 @@ struct EventFormatter {
             var out: [UInt8] = []
             for i in 0..<max(0, n) {
                 if i > 0 { out += separator.utf8 }
-                out += Self.cString(record, offset: 16 + i * size, capacity: size)
+                out += RecordDecoder.cString(record, offset: 16 + i * size, capacity: size)
             }
             return .join(out)
         case .printMap(let map, let top, let divisor):
@@ -65,27 +65,8 @@ struct EventFormatter {
             return .zeroMap(map)
         case .printValue(let slot):
             guard record.count >= slot.offset + slot.size else { return .malformed }
-            return .value(MapReader.value(record, slot, renderer: renderer))
+            return .value(RecordDecoder(renderer: renderer).value(record, slot))
         }
-    }
-
-    /// A value as `print(value)` shows it.
-    static func printedValue(_ v: PrintableValue) -> String {
-        switch v {
-        case .signed(let x): return String(x)
-        case .unsigned(let x): return String(x)
-        case .string(let s): return s
-        case .tuple(let xs): return "(" + xs.map(printedValue).joined(separator: ", ") + ")"
-        }
-    }
-
-    /// Bytes of a NUL-terminated string in a fixed-size slot (all of it when there is no NUL).
-    static func cString(_ record: UnsafeRawBufferPointer, offset: Int, capacity: Int) -> ArraySlice<UInt8> {
-        let end = min(record.count, offset + capacity)
-        guard offset < end else { return [] }
-        let bytes = UnsafeRawBufferPointer(rebasing: record[offset..<end])
-        let n = bytes.firstIndex(of: 0) ?? bytes.count
-        return ArraySlice(bytes[0..<n])
     }
 
     static func render(_ format: PrintfFormat, _ slots: [ArgumentSlot], _ record: UnsafeRawBufferPointer,
@@ -102,7 +83,7 @@ struct EventFormatter {
                 next += 1
                 switch slot.kind {
                 case .string(let cap):
-                    var bytes = Array(cString(record, offset: slot.offset, capacity: cap))
+                    var bytes = Array(RecordDecoder.cString(record, offset: slot.offset, capacity: cap))
                     bytes.append(0)
                     out += bytes.withUnsafeBufferPointer { p in
                         p.baseAddress.map { base in
@@ -110,7 +91,7 @@ struct EventFormatter {
                         } ?? []
                     }
                 case .tuple:
-                    out += printedValue(MapReader.value(record, slot, renderer: renderer)).utf8
+                    out += RecordDecoder.printedValue(RecordDecoder(renderer: renderer).value(record, slot)).utf8
                 case .rendered(let r):
                     out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
                 case .signed, .unsigned:

@@ -16,6 +16,9 @@ struct MapReader {
         self.renderer = renderer ?? ValueRenderer(object: object)
     }
 
+    /// Keys and values are laid out as event records are: one decoder reads both.
+    var decoder: RecordDecoder { RecordDecoder(renderer: renderer, cpus: cpus) }
+
     /// Every key currently in the map.
     func keys(_ fd: Int32, keySize: Int) -> [[UInt8]] {
         var out: [[UInt8]] = []
@@ -38,7 +41,7 @@ struct MapReader {
     }
 
     func snapshot(_ d: MapDescriptor) -> MapSnapshot {
-        let kind = Self.kind(of: d.info.value)
+        let kind = RecordDecoder.kind(of: d.info.value)
         guard let fd = object.mapFD(d.elfName) else { return MapSnapshot(name: d.scriptName, kind: kind, entries: []) }
         let stride = (d.valueSize + 7) & ~7
         let valueBytes = d.perCPU ? stride * cpus : d.valueSize
@@ -46,8 +49,8 @@ struct MapReader {
         let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
             // A keyless aggregation's array slot that was never updated is all zeroes.
             if d.isArray, !value.contains(where: { $0 != 0 }) { return }
-            let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0, renderer: renderer, place: .mapKey) }
-            entries.append(MapEntry(keys: keyParts, value: decodeValue(value, d, stride: stride)))
+            let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { decoder.value(key, $0, place: .mapKey) }
+            entries.append(MapEntry(keys: keyParts, value: decoder.mapValue(value, d, stride: stride)))
         }
         if !readBatched(fd, keySize: d.keySize, valueBytes: valueBytes, decode) {
             entries.removeAll()
@@ -98,78 +101,6 @@ struct MapReader {
             if done { return true }
             token = next
             first = false
-        }
-    }
-
-    /// The value in `slot`; rendered values (stacks, symbols, …) become their text.
-    static func value(_ raw: UnsafeRawBufferPointer, _ slot: ArgumentSlot, renderer: ValueRenderer? = nil,
-                      place: ValueRenderer.Place = .value) -> PrintableValue {
-        switch slot.kind {
-        case .signed:
-            guard slot.offset + 8 <= raw.count else { return .signed(0) }
-            return .signed(raw.loadUnaligned(fromByteOffset: slot.offset, as: Int64.self))
-        case .unsigned:
-            guard slot.offset + 8 <= raw.count else { return .unsigned(0) }
-            return .unsigned(raw.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self))
-        case .string(let cap):
-            let bytes = EventFormatter.cString(raw, offset: slot.offset, capacity: cap)
-            return .string(String(decoding: bytes, as: UTF8.self))
-        case .tuple(let elements):
-            return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind), renderer: renderer) })
-        case .rendered(let r):
-            return .string((renderer ?? ValueRenderer(object: nil)).text(r, raw, at: slot.offset, place: place))
-        }
-    }
-
-    func decodeValue(_ raw: UnsafeRawBufferPointer, _ d: MapDescriptor, stride: Int) -> MapEntryValue {
-        func u64(_ cpu: Int, _ offset: Int) -> UInt64 {
-            let at = cpu * stride + offset
-            guard at + 8 <= raw.count else { return 0 }
-            return raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-        }
-        let cpus = d.perCPU ? self.cpus : 1
-        switch d.info.value {
-        case .count:
-            return .scalar(.unsigned((0..<cpus).reduce(0) { $0 &+ u64($1, 0) }))
-        case .sum(let signed):
-            let total = (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, 0) }
-            return .scalar(signed ? .signed(Int64(bitPattern: total)) : .unsigned(total))
-        case .min(let signed), .max(let signed):
-            let isMin: Bool = { if case .min = d.info.value { return true }; return false }()
-            var best: UInt64?
-            for cpu in 0..<cpus where u64(cpu, 8) != 0 {
-                let v = u64(cpu, 0)
-                guard let b = best else { best = v; continue }
-                let better = signed ? (isMin ? Int64(bitPattern: v) < Int64(bitPattern: b) : Int64(bitPattern: v) > Int64(bitPattern: b))
-                                    : (isMin ? v < b : v > b)
-                if better { best = v }
-            }
-            let v = best ?? 0
-            return .scalar(signed ? .signed(Int64(bitPattern: v)) : .unsigned(v))
-        case .avg, .stats:
-            let count = (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, 0) }
-            let total = Int64(bitPattern: (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, 8) })
-            if case .avg = d.info.value { return .average(count: count, total: total) }
-            return .stats(count: count, total: total)
-        case .hist, .lhist:
-            let n = MapDescriptor.bucketCount(d.info.value)
-            return .histogram((0..<n).map { b in (0..<cpus).reduce(UInt64(0)) { $0 &+ u64($1, b * 8) } })
-        case .plain(let t):
-            return .scalar(Self.value(raw, ArgumentSlot.of(t, at: 0), renderer: renderer))
-        }
-    }
-
-    static func kind(of v: MapValueType) -> MapKind {
-        switch v {
-        case .count: return .count
-        case .sum: return .sum
-        case .min: return .min
-        case .max: return .max
-        case .avg: return .avg
-        case .stats: return .stats
-        case .hist: return .hist
-        case .lhist(let lo, let hi, let step): return .lhist(min: lo, max: hi, step: step)
-        case .plain: return .plain
         }
     }
 
