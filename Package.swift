@@ -25,6 +25,7 @@ let package = Package(
     name: "swtrace",
     products: [
         .executable(name: "swtrace", targets: ["swtrace"]),
+        .executable(name: "swtrace-runtime", targets: ["swtrace-runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +55,13 @@ let package = Package(
                 "ScriptParser", "BPFCodegen", "SystemCatalog", "TraceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The AOT runtime (`swtrace --aot`): TraceRuntime and the flags, no LLVM. The Swift
+        // runtime is linked in, so the executable runs where no Swift toolchain is installed.
+        .executableTarget(
+            name: "swtrace-runtime",
+            dependencies: ["TraceRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization", "-Xlinker", "--gc-sections", "-Xlinker", "-s"])]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ScriptParserTests", dependencies: ["ScriptParser", "TestSupport"],

@@ -20,6 +20,15 @@ enum AttachFailure {
             if !KernelFeatures.hasUprobes {
                 return RuntimeError("uprobes are not available on this kernel (CONFIG_UPROBES is off): cannot attach \(ap)", detail: log)
             }
+        case .tracepoint(let id):
+            // A script compiled for another kernel (AOT) may name a tracepoint this one lacks.
+            if code == ENOENT {
+                return RuntimeError("tracepoint \(id) does not exist on this kernel: cannot attach \(ap) (from \(program.displayName))", detail: log)
+            }
+        case .rawTracepoint(let name):
+            if code == ENOENT {
+                return RuntimeError("raw tracepoint \(name) does not exist on this kernel: cannot attach \(ap)", detail: log)
+            }
         default:
             break
         }

@@ -14,7 +14,7 @@ public final class LoadedObject {
     private let bytes: [UInt8]
 
     /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
-    public init(trace: CompiledTrace) throws {
+    public init(trace: CompiledTrace, relocation: Relocation = .objectBTF) throws {
         LibbpfLog.install()
         let bytes = trace.object
         self.bytes = bytes
@@ -22,10 +22,10 @@ public final class LoadedObject {
         var opts = bpf_object_open_opts()
         opts.sz = MemoryLayout<bpf_object_open_opts>.size
         let name = "swtrace"
-        // CO-RE relocations are resolved against the object's own BTF: codegen built those
-        // types from this kernel's BTF moments ago, so libbpf need not parse all of vmlinux
-        // again (~15 ms). Objects written with --emit-elf still relocate against their target.
-        let ownBTF = Self.memoryFile(bytes)
+        // CO-RE relocations are resolved against the object's own BTF when it was compiled
+        // here (see `Relocation`); objects written with --emit-elf or --aot relocate against
+        // the kernel they run on.
+        let ownBTF = relocation == .objectBTF ? Self.memoryFile(bytes) : nil
         defer { if let fd = ownBTF { close(fd) } }
         let btfPath = ownBTF.map { "/proc/self/fd/\($0)" }
         let obj: OpaquePointer? = name.withCString { cname in
@@ -97,6 +97,10 @@ public final class LoadedObject {
         let errno = -rc
         // A kernel that refuses a probe type (fentry here) is not a permission problem.
         if let refusal = AttachFailure.loadRefusal(errno: errno, log: log, manifest: manifest) { return refusal }
+        if let missing = missingKernelType(log) {
+            return RuntimeError("this kernel's types do not have \(missing), which the script reads (it was compiled against another kernel's BTF)",
+                                detail: log)
+        }
         if errno == EPERM || errno == EACCES, !log.contains("-- BEGIN PROG LOAD LOG --") {
             return RuntimeError("swtrace needs root (CAP_BPF and CAP_PERFMON) to load BPF programs: \(String(cString: strerror(errno)))",
                                 detail: log)
@@ -158,5 +162,25 @@ public final class LoadedObject {
             return n
         }
         return nil
+    }
+
+    /// The kernel type or field a CO-RE relocation could not find in this kernel's BTF, from
+    /// libbpf's "failed to resolve CO-RE relocation <off> [id] struct task_struct.field (…)".
+    static func missingKernelType(_ log: String) -> String? {
+        guard let found = log.firstRange(of: "failed to resolve CO-RE relocation") else { return nil }
+        let rest = log[found.upperBound...].prefix { $0 != "\n" }
+        guard let close = rest.firstIndex(of: "]") else { return "a kernel type" }
+        let described = rest[rest.index(after: close)...].prefix { $0 != "(" }
+        let text = described.trimmingCharacters()
+        return text.isEmpty ? "a kernel type" : text
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

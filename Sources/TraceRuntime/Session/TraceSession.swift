@@ -16,6 +16,7 @@ public final class TraceSession {
         public var format: OutputFormat = TextOutputFormat()
         /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
         public var process = TracedProcess.none
+        public var relocation = Relocation.objectBTF
         public init() {}
     }
 
@@ -30,7 +31,7 @@ public final class TraceSession {
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
         LibbpfLog.echo = options.verbose
-        object = try LoadedObject(trace: trace)
+        object = try LoadedObject(trace: trace, relocation: options.relocation)
         self.output = output
         self.options = options
         renderer = ValueRenderer(object: object)
