@@ -1,6 +1,8 @@
 /// Expression typing: literals, builtins, `args` fields, operators.
 extension TypeChecker {
-    mutating func checkExpr(_ e: Expr) -> Expr {
+    /// Types one expression (its operands through `checkExpr`); see `checkExpr` for the rules
+    /// applied to every typed node.
+    mutating func typeExpr(_ e: Expr) -> Expr {
         var out = e
         switch e.kind {
         case .integer(let v):
