@@ -26,7 +26,10 @@ extension TypeChecker {
                 diagnostics.append(.error(value.range, "\(op?.rawValue ?? "")= needs an integer, got \(v.type)"))
                 return stmt
             }
-            guard let plain = plainValueType(v) else { return stmt }
+            guard let plain = plainValueType(v) else {
+                diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "@" + name)))
+                return stmt
+            }
             valueType = .plain(plain)
         }
         guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
