@@ -28,6 +28,11 @@ public struct TypeChecker {
     /// Per probe: where each variable was first assigned, and which were read (for warnings).
     var variableAssignments: [String: SourceRange] = [:]
     var variablesRead: Set<String> = []
+    /// Per probe: variables a later assignment made wider (a longer string, a tuple with one),
+    /// by name. A variable is declared by its first assignment; when a later one is wider, the
+    /// probe is checked again with the wider type from the start (`checkProbe`).
+    var widenedVariables: [String: SType] = [:]
+    var variableWidened = false
     var mapOrder: [String] = []
 
     /// Checks a parsed program. The result is nil when any error was found.
@@ -87,6 +92,20 @@ public struct TypeChecker {
         self.format = format
         self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
+        widenedVariables = [:]
+        let itemsBefore = diagnostics.items.count
+        // Each pass can only widen a variable, so this settles; the bound is a safety net.
+        for _ in 0..<8 {
+            variableWidened = false
+            let typed = checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+            if !variableWidened { return typed }
+            diagnostics.items.removeSubrange(itemsBefore...)
+        }
+        return checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+    }
+
+    mutating func checkProbeOnce(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
+                                 name: String) -> TypedProbe? {
         scopes = [[:]]
         loopDepth = 0
         let errorsBefore = diagnostics.errors.count
@@ -237,11 +256,18 @@ public struct TypeChecker {
         if variableAssignments[name] == nil { variableAssignments[name] = target.range }
         if declared == nil {
             declared = v.type.isInteger ? .int64.withSign(v.type.isSigned) : v.type
+            if let wide = widenedVariables[name], let merged = Self.mergeTypes([wide], [declared ?? v.type])?.first {
+                declared = merged
+            }
             scopes[scopes.count - 1][name] = declared
         } else if let d = declared, !Self.assignable(v.type, to: d) {
             diagnostics.append(.error(stmt.range,
                 "Type mismatch for $\(name): trying to assign value of type '\(v.type)' when variable already contains a value of type '\(d)'"))
             return stmt
+        } else if let d = declared, let merged = Self.mergeTypes([d], [v.type])?.first, merged != d {
+            // `$a = ""; … $a = "hi"`: the variable must hold its longest value.
+            widenedVariables[name] = merged
+            variableWidened = true
         }
         var t = target
         t.type = declared ?? v.type

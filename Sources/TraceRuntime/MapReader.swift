@@ -44,8 +44,9 @@ struct MapReader {
         let valueBytes = d.perCPU ? stride * cpus : d.valueSize
         var entries: [MapEntry] = []
         let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
-            // A keyless aggregation's array slot that was never updated is all zeroes.
-            if d.isArray, !value.contains(where: { $0 != 0 }) { return }
+            // A keyless aggregation's array slot that was never updated is all zeroes. A
+            // keyless count() still prints (`@: 0`), as bpftrace prints it even when cleared.
+            if d.isArray, d.info.value != .count, !value.contains(where: { $0 != 0 }) { return }
             let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { Self.value(key, $0, renderer: renderer, place: .mapKey) }
             entries.append(MapEntry(keys: keyParts, value: decodeValue(value, d, stride: stride)))
         }

@@ -72,7 +72,9 @@ public final class TraceSession {
             sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
             // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
             // output (tracing write() while printing) keeps one poll busy forever.
-            return stopRequested != 0 || sink.exitRequested ? -1 : 0
+            // While draining after detach, every queued record must pass through (and be
+            // dropped after exit()): stopping there would leave them for END's drain to print.
+            return (stopRequested != 0 || sink.exitRequested) && !sink.draining ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
@@ -108,6 +110,7 @@ public final class TraceSession {
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
+        sink.draining = true
         ring_buffer__consume(rb)
         sink.exitRequested = false
         sink.ignoreExit = true
@@ -179,6 +182,8 @@ final class EventSink {
     let formatter: EventFormatter
     let output: OutputStream
     var exitRequested = false
+    /// Set once the probes are detached: the session consumes everything still queued.
+    var draining = false
     /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
     var exitCode: Int32 = 0
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
