@@ -295,8 +295,8 @@ extension IRGen {
         switch fn {
         case "delete" where d.isArray:
             // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
-            // copy: user space zeroes every CPU's, as for clear().
-            withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
+            // copy: user space clears it, as for clear().
+            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case "delete":
             m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
         case "clear":

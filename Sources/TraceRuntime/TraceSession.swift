@@ -26,6 +26,8 @@ public final class TraceSession {
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
+    /// Keyless aggregations zero()ed since their last clear(): they print their zero value.
+    private let zeroedSlots = ZeroedArraySlots()
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(artifact: Artifact, source: SourceFile, output: OutputStream, options: Options) throws {
@@ -36,7 +38,7 @@ public final class TraceSession {
         renderer = ValueRenderer(object: object)
         sink = EventSink(formatter: EventFormatter(manifest: artifact.manifest, renderer: renderer), output: output,
                          format: options.format)
-        let reader = MapReader(object: object, renderer: renderer)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let manifest = artifact.manifest
         sink.mapAction = { [unowned output] action in
             switch action {
@@ -136,7 +138,7 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object, renderer: renderer)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let snapshots = object.manifest.maps.map { reader.snapshot($0) }
         // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
         output.flush()
