@@ -17,6 +17,8 @@ public struct Manifest: Sendable {
     public var startTimeMap: String?
     /// Entries each map holds, for the "map full" warning.
     public var maxMapKeys = 4096
+    /// The most bytes `cat()` prints of a file.
+    public var catBytesMax = 10240
     public init() {}
 }
 

@@ -163,8 +163,15 @@ public struct TypeChecker {
             return Stmt(.whileLoop(condition: c, body: checkBlock(body)), range: stmt.range)
         case .unroll(let count, let body):
             let n = checkExpr(count)
-            if case .integer(let v) = n.kind, v >= 1, v <= 100 {
-            } else {
+            // bpftrace's messages, underlining `unroll (N)`.
+            let head = SourceRange(stmt.range.start, min(stmt.range.end, count.range.end + 1))
+            if case .integer(let v) = n.kind {
+                if v > 100 {
+                    diagnostics.append(.error(head, "unroll maximum value is 100"))
+                } else if v < 1 {
+                    diagnostics.append(.error(head, "unroll minimum value is 1"))
+                }
+            } else if n.type != .none {
                 diagnostics.append(.error(count.range, "unroll count must be an integer literal from 1 to 100"))
             }
             return Stmt(.unroll(count: n, body: checkBlock(body)), range: stmt.range)

@@ -111,6 +111,9 @@ struct EventFormatter {
                     }
                 case .tuple:
                     out += printedValue(MapReader.value(record, slot, renderer: renderer)).utf8
+                case .rendered(.buffer(let capacity)) where conv.bufferStyle != nil:
+                    out += ValueRenderer.bufferText(record, at: slot.offset, capacity: capacity,
+                                                    hexWithSpaces: conv.bufferStyle == "h").utf8
                 case .rendered(let r):
                     out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
                 case .signed, .unsigned:
