@@ -18,7 +18,7 @@ extension TypeChecker {
             }
             guard let (agg, typedArgs) = checkAggregation(value, fn, args) else { return stmt }
             valueType = agg
-            v = Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void)
+            v = Self.resolvedFunction(Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void))
         } else {
             v = checkExpr(value)
             guard v.type != .none else { return stmt }
@@ -32,7 +32,10 @@ extension TypeChecker {
                 let scale = Expr(.integer(UInt64(size)), range: value.range, type: .int64)
                 v = Expr(.binary(.mul, v, scale), range: value.range, type: v.type.isSigned ? .int64 : .uint64)
             }
-            guard let plain = plainValueType(v) else { return stmt }
+            guard let plain = plainValueType(v) else {
+                diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "@" + name)))
+                return stmt
+            }
             valueType = .plain(plain)
         }
         guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
