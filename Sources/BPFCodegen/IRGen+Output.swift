@@ -157,5 +157,14 @@ extension IRGen {
     func emitExit() {
         let id = addEvent(.exit)
         withRecord(size: 8, eventID: id) { _ in }
+        endActionAfterExit()
+    }
+
+    /// exit() ends the probe's action, as in bpftrace: nothing after it runs. Code that follows
+    /// goes into a block nothing branches to, which LLVM drops.
+    func endActionAfterExit() {
+        guard let exitBlock = frame.exitBlock else { return }
+        LLVMBuildBr(builder, exitBlock)
+        LLVMPositionBuilderAtEnd(builder, appendBlock("after.exit"))
     }
 }

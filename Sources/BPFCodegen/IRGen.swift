@@ -57,6 +57,7 @@ final class IRGen {
         lostMap = m.define(MapDefinition(name: manifest.lossCounters.map, type: .perCPUArray,
                                          maxEntries: 2, keySize: 4, valueSize: 8))
         manifest.maxMapKeys = program.settings.maxMapKeys
+        manifest.catBytesMax = program.settings.catBytesMax
         defineScriptMaps()
     }
 

@@ -25,6 +25,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var childPIDMap: String?
     /// Stack-trace maps by frame limit, which `kstack`/`ustack` values index by stack id.
     public var stackMaps: [StackMapDescriptor] = []
+    /// The most bytes `cat()` prints of a file.
+    public var catBytesMax = 10240
     public init() {}
 
     public func stackMap(limit: Int) -> String? { stackMaps.first { $0.limit == limit }?.name }

@@ -171,6 +171,7 @@ struct Swtrace: ParsableCommand {
         }
         if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, Settings.maxStringLength) }
         if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
+        if let v = number("BPFTRACE_CAT_BYTES_MAX") { settings.catBytesMax = v }
         if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
         return settings
     }

@@ -92,6 +92,9 @@ struct EventFormatter {
                     }
                 case .tuple:
                     out += RecordDecoder.printedValue(RecordDecoder(renderer: renderer).value(record, slot)).utf8
+                case .rendered(.buffer(let capacity)) where conv.bufferStyle != nil:
+                    out += ValueRenderer.bufferText(record, at: slot.offset, capacity: capacity,
+                                                    hexWithSpaces: conv.bufferStyle == "h").utf8
                 case .rendered(let r):
                     out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
                 case .signed, .unsigned:

@@ -145,6 +145,15 @@ final class ValueRenderer {
         return out
     }
 
+    /// `%rx`: every byte of a buffer as `\xNN`; `%rh`: as `NN` separated by spaces.
+    static func bufferText(_ raw: UnsafeRawBufferPointer, at offset: Int, capacity: Int, hexWithSpaces: Bool) -> String {
+        guard offset >= 0, offset + 8 <= raw.count else { return "" }
+        let length = Int(min(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self), UInt64(capacity)))
+        let end = min(raw.count, offset + 8 + length)
+        let bytes = raw[(offset + 8)..<end].map { hexByte($0, uppercase: false) }
+        return hexWithSpaces ? bytes.joined(separator: " ") : bytes.map { "\\x" + $0 }.joined()
+    }
+
     static func hexByte(_ b: UInt8, uppercase: Bool) -> String {
         let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         return String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0xF)]], as: UTF8.self)

@@ -27,6 +27,8 @@ public final class TraceSession {
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
+    /// Keyless aggregations zero()ed since their last clear(): they print their zero value.
+    private let zeroedSlots = ZeroedArraySlots()
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
@@ -37,7 +39,7 @@ public final class TraceSession {
         renderer = ValueRenderer(object: object)
         sink = EventSink(formatter: EventFormatter(manifest: trace.manifest, renderer: renderer), output: output,
                          format: options.format)
-        let reader = MapReader(object: object, renderer: renderer)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let manifest = trace.manifest
         sink.mapAction = { [unowned output] action in
             switch action {
@@ -73,7 +75,9 @@ public final class TraceSession {
             sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
             // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
             // output (tracing write() while printing) keeps one poll busy forever.
-            return stopRequested != 0 || sink.exitRequested ? -1 : 0
+            // While draining after detach, every queued record must pass through (and be
+            // dropped after exit()): stopping there would leave them for END's drain to print.
+            return (stopRequested != 0 || sink.exitRequested) && !sink.draining ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
@@ -109,6 +113,7 @@ public final class TraceSession {
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
+        sink.draining = true
         ring_buffer__consume(rb)
         sink.exitRequested = false
         sink.ignoreExit = true
@@ -134,7 +139,7 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object, renderer: renderer)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let snapshots = object.manifest.maps.map { reader.snapshot($0) }
         // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
         output.flush()
@@ -181,6 +186,8 @@ final class EventSink {
     let formatter: EventFormatter
     let output: OutputStream
     var exitRequested = false
+    /// Set once the probes are detached: the session consumes everything still queued.
+    var draining = false
     /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
     var exitCode: Int32 = 0
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
