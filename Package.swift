@@ -25,6 +25,7 @@ let package = Package(
     name: "swtrace",
     products: [
         .executable(name: "swtrace", targets: ["swtrace"]),
+        .executable(name: "swtrace-fuzz", targets: ["swtrace-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +51,11 @@ let package = Package(
                 "ScriptParser", "BPFCodegen", "TraceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The fuzzer runs the built swtrace as a subprocess: it links none of swtrace's modules.
+        .executableTarget(
+            name: "swtrace-fuzz",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ScriptParserTests", dependencies: ["ScriptParser"],
                     resources: [.copy("Scripts")]),
