@@ -74,8 +74,10 @@ struct FuzzCommand: ParsableCommand {
             if mode == "mutate" {
                 let seeds = Self.corpusScripts(corpus)
                 guard !seeds.isEmpty else { throw ValidationError("no .st files under \(corpus.joined(separator: ", "))") }
-                print("corpus: \(seeds.count) scripts")
-                source = .mutate(ScriptMutator(seeds: seeds))
+                let checker = ProgramChecker(process: process, workDirectory: scratch)
+                let valid = seeds.filter { checker.check($0, depth: .compile).outcome == .loaded }
+                print("corpus: \(seeds.count) scripts, \(valid.count) of them valid")
+                source = .mutate(ScriptMutator(seeds: seeds, validSeeds: valid))
             } else {
                 print("generator: \(ProgramGenerator.combinations) (probe type, feature, context) combinations")
                 source = .generate

@@ -1,5 +1,5 @@
 /// Writes well-typed bpftrace programs from the grammar. Program `n` features one
-/// (probe type, feature, statement context) triple, walking the whole product in order so a
+/// (probe type, feature, statement context) triple, walking the whole product so a
 /// run of (probes × features × contexts) programs covers every combination once; the rest of
 /// the program (filler statements, nesting, operators) is random from the seed.
 struct ProgramGenerator {
@@ -20,7 +20,9 @@ struct ProgramGenerator {
     /// Program number `index`, and whether it may only be compiled (kprobe/fentry).
     mutating func program(_ index: Int) -> (text: String, compileOnly: Bool) {
         let probes = GeneratedProbe.allCases, contexts = Context.allCases
-        var i = index % Self.combinations
+        // A stride coprime to the number of combinations: still each one once per cycle, but a
+        // short run already spreads over every probe type, feature and context.
+        var i = (index % Self.combinations) * 7919 % Self.combinations
         probe = probes[i % probes.count]; i /= probes.count
         let feature = features[i % features.count]; i /= features.count
         let context = contexts[i % contexts.count]

@@ -7,14 +7,32 @@ struct ScriptMutator {
     /// `count` for `hist` or `pid` for `comm`, not for noise.
     let vocabulary: [[UInt8]]
 
-    init(seeds: [[UInt8]]) {
+    /// Seeds that compile as they are: most mutations start from one of these, so a mutated
+    /// script is often one step from valid and reaches the checker and codegen.
+    let validSeeds: [[UInt8]]
+    /// The vocabulary by token class (word, number, string, punctuation): a same-class swap
+    /// keeps the script's shape.
+    private let vocabularyByClass: [Int: [[UInt8]]]
+
+    init(seeds: [[UInt8]], validSeeds: [[UInt8]] = []) {
         self.seeds = seeds
+        self.validSeeds = validSeeds.isEmpty ? seeds : validSeeds
         var seen = Set<[UInt8]>()
         for s in seeds {
             for t in ScriptTokens.split(s) where t.count < 40 && !t.allSatisfy({ $0 == 0x20 || $0 == 0x0A }) { seen.insert(t) }
         }
         seen.formUnion(Self.extraTokens.map { Array($0.utf8) })
         vocabulary = seen.sorted { $0.lexicographicallyPrecedes($1) }
+        vocabularyByClass = Dictionary(grouping: vocabulary, by: Self.tokenClass)
+    }
+
+    static func tokenClass(_ t: [UInt8]) -> Int {
+        guard let c = t.first else { return 0 }
+        if c >= 0x30 && c <= 0x39 { return 1 }
+        if c == UInt8(ascii: "\"") { return 2 }
+        if c == UInt8(ascii: "$") || c == UInt8(ascii: "@") { return 3 }
+        if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F { return 4 }
+        return 5
     }
 
     /// Tokens that stress limits and corner cases, whatever the corpus holds.
@@ -31,7 +49,7 @@ struct ScriptMutator {
     ]
 
     func mutate(_ rng: inout SeededRandom) -> [UInt8] {
-        var script = rng.pick(seeds)
+        var script = rng.oneIn(4) ? rng.pick(seeds) : rng.pick(validSeeds)
         // Mostly one edit: a script one step from a valid one reaches the checker and codegen.
         let rounds = rng.oneIn(2) ? 1 : 1 + rng.below(rng.oneIn(4) ? 8 : 3)
         for _ in 0..<rounds {
@@ -44,7 +62,11 @@ struct ScriptMutator {
         var tokens = ScriptTokens.split(script)
         guard !tokens.isEmpty else { return rng.pick(vocabulary) }
         let i = rng.below(tokens.count)
-        switch rng.below(8) {
+        switch rng.below(11) {
+        case 8, 9, 10:
+            // Same-class swap: an identifier for an identifier, a number for a number.
+            let pool = vocabularyByClass[Self.tokenClass(tokens[i])] ?? vocabulary
+            tokens[i] = rng.pick(pool)
         case 0: tokens.remove(at: i)
         case 1: tokens[i] = rng.pick(vocabulary)
         case 2: tokens.insert(rng.pick(vocabulary), at: i)
