@@ -72,7 +72,7 @@ public final class TraceSession {
             sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
             // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
             // output (tracing write() while printing) keeps one poll busy forever.
-            return stopRequested != 0 || sink.exitRequested ? -1 : 0
+            return stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
@@ -93,7 +93,7 @@ public final class TraceSession {
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
 
-        while stopRequested == 0, !sink.exitRequested {
+        while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
                 if !watch.pollEvents(rb, timeoutMs: 200) { break }
@@ -117,6 +117,10 @@ public final class TraceSession {
         printMapsAtExit()
         reportLostEvents()
         output.flush()
+        if let message = output.writeErrorMessage {
+            fputs("ERROR: \(message)\n", stderr)
+            return 1
+        }
         return sink.exitCode
     }
 
@@ -171,6 +175,16 @@ public final class TraceSession {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // A closed terminal stops tracing the way Ctrl-C does: detached, maps printed.
+        sigaction(SIGHUP, &action, nil)
+        // A reader that goes away (`| head -1`) shows up as EPIPE from a write, which stops
+        // tracing cleanly instead of killing swtrace mid-teardown.
+        signal(SIGPIPE, SIG_IGN)
+        // SIGUSR1 must never end a trace (bpftrace prints the maps on it).
+        // A handler installed elsewhere (printing maps) stays; the default (nil) would kill.
+        var current = sigaction()
+        sigaction(SIGUSR1, nil, &current)
+        if current.__sigaction_handler.sa_handler == nil { signal(SIGUSR1, SIG_IGN) }
     }
 }
 
