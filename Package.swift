@@ -26,6 +26,7 @@ let package = Package(
     products: [
         .executable(name: "swtrace", targets: ["swtrace"]),
         .executable(name: "swtrace-runtime", targets: ["swtrace-runtime"]),
+        .executable(name: "swtrace-fuzz", targets: ["swtrace-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,11 @@ let package = Package(
                 "ScriptParser", "BPFCodegen", "SystemCatalog", "TraceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The fuzzer runs the built swtrace as a subprocess: it links none of swtrace's modules.
+        .executableTarget(
+            name: "swtrace-fuzz",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The AOT runtime (`swtrace --aot`): TraceRuntime and the flags, no LLVM. The Swift
         // runtime is linked in, so the executable runs where no Swift toolchain is installed.

@@ -14,6 +14,10 @@ public enum FrontEnd {
             diagnostics.append(.error(SourceRange(0, max(0, source.bytes.count)), "No probes in the program"))
             return (nil, diagnostics)
         }
+        if let typed, let error = ProbeLimit.check(typed) {
+            diagnostics.append(error)
+            return (nil, diagnostics)
+        }
         return (typed, diagnostics)
     }
 }

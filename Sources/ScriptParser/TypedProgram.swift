@@ -40,6 +40,9 @@ public struct Settings: Sendable, Equatable {
     public var maxMapKeys = 4096
     /// The most bytes `cat()` prints of a file (BPFTRACE_CAT_BYTES_MAX), as bpftrace limits it.
     public var catBytesMax = 10240
+    /// Attach points a program may have in all (BPFTRACE_MAX_PROBES): every probe costs kernel
+    /// memory and, when tracing stops, an RCU grace period to detach.
+    public var maxProbes = 512
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.

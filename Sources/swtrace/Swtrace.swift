@@ -87,12 +87,19 @@ struct Swtrace: ParsableCommand {
     }
 
     func loadSource() throws -> SourceFile? {
-        if let program { return SourceFile(name: "stdin", text: program) }
+        if let program {
+            if let e = ScriptText.sizeError(program.utf8.count, name: "-e") {
+                fputs(e.message + "\n", stderr)
+                throw ExitCode(1)
+            }
+            return SourceFile(name: "stdin", text: program)
+        }
         guard let path = arguments.first else { return nil }
-        switch readFileContents(path) {
-        case .success(let bytes): return SourceFile(name: path, text: String(decoding: bytes, as: UTF8.self))
+        let text = ScriptText.read(path).flatMap { ScriptText.decode($0, name: path) }
+        switch text {
+        case .success(let source): return source
         case .failure(let e):
-            fputs("ERROR: could not read \(e)\n", stderr)
+            fputs(e.message + "\n", stderr)
             throw ExitCode(1)
         }
     }
@@ -125,7 +132,11 @@ struct Swtrace: ParsableCommand {
         }
         _ = TracefsCatalog.ensureTracefsMounted()
         let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
-        var settings = Self.settingsFromEnvironment()
+        var settings = Settings()
+        if case .failure(let e) = EnvironmentSettings.read(into: &settings) {
+            fputs("ERROR: \(e.message)\n", stderr)
+            return 1
+        }
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
@@ -158,22 +169,6 @@ struct Swtrace: ParsableCommand {
     /// `$1…$N`: what follows the script file, or every argument with `-e`.
     var positionalArguments: [String] {
         program == nil ? Array(arguments.dropFirst()) : arguments
-    }
-
-    /// bpftrace's environment variables (0.17 names and the later ones).
-    static func settingsFromEnvironment() -> Settings {
-        var settings = Settings()
-        func number(_ names: String...) -> Int? {
-            for name in names {
-                if let raw = getenv(name), let v = Int(String(cString: raw)), v > 0 { return v }
-            }
-            return nil
-        }
-        if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, Settings.maxStringLength) }
-        if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
-        if let v = number("BPFTRACE_CAT_BYTES_MAX") { settings.catBytesMax = v }
-        if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
-        return settings
     }
 
     /// `--aot FILE`: the AOT runtime built beside this executable, with the trace appended.

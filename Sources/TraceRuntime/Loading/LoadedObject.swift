@@ -121,7 +121,12 @@ public final class LoadedObject {
         let (probeLine, probeColumn) = source.location(of: probe.range.start)
         let place = scriptLine(log).map { "\(source.name):\($0)" } ?? "\(source.name):\(probeLine):\(probeColumn)"
         var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(place): "
-        message += reason ?? "the verifier log was cut short, which happens when a program is too complex to verify (a loop with too many iterations?)"
+        if let reason {
+            // The cause in the script's terms first; the verifier's own words after it.
+            message += VerifierCause.explain(reason).map { "\($0) (verifier: \(reason))" } ?? reason
+        } else {
+            message += "the verifier log was cut short, which happens when a program is too complex to verify (a loop with too many iterations?)"
+        }
         message += " (run with -v for the verifier log)"
         return RuntimeError(message, detail: log)
     }

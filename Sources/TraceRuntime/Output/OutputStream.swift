@@ -7,11 +7,17 @@ public final class OutputStream {
     public enum Buffering: String, Sendable { case line, full, none }
     let file: UnsafeMutablePointer<FILE>
     private let owned: Bool
+    /// What the output is called in messages: "stdout" or the `-o` path.
+    public let name: String
+    /// The errno of the first write that failed (EPIPE: the reader went away; ENOSPC: a full
+    /// disk): tracing stops, since nothing it prints can arrive any more.
+    public private(set) var writeError: Int32?
 
     /// Standard output with the given buffering.
     public init(buffering: Buffering) {
         file = stdout
         owned = false
+        name = "stdout"
         Self.setBuffering(file, buffering)
     }
 
@@ -22,6 +28,7 @@ public final class OutputStream {
         }
         file = f
         owned = true
+        name = path
         Self.setBuffering(f, buffering)
     }
 
@@ -34,13 +41,26 @@ public final class OutputStream {
     }
 
     public func write<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        bytes.withContiguousStorageIfAvailable { p in _ = fwrite(p.baseAddress, 1, p.count, file) }
-            ?? Array(bytes).withUnsafeBufferPointer { p in _ = fwrite(p.baseAddress, 1, p.count, file) }
+        let written = bytes.withContiguousStorageIfAvailable { p in fwrite(p.baseAddress, 1, p.count, file) }
+            ?? Array(bytes).withUnsafeBufferPointer { p in fwrite(p.baseAddress, 1, p.count, file) }
+        if written < bytes.count || ferror(file) != 0 { noteFailure() }
+    }
+
+    private func noteFailure() {
+        if writeError == nil { writeError = errno == 0 ? EIO : errno }
     }
 
     public func write(_ s: String) { write(Array(s.utf8)) }
 
-    public func flush() { fflush(file) }
+    public func flush() {
+        if fflush(file) != 0 { noteFailure() }
+    }
+
+    /// The sentence for a failed write, or nil when the reader merely went away (`| head`).
+    public var writeErrorMessage: String? {
+        guard let e = writeError, e != EPIPE else { return nil }
+        return "could not write the output to \(name): \(String(cString: strerror(e)))"
+    }
 
     deinit {
         fflush(file)

@@ -77,7 +77,7 @@ public final class TraceSession {
             // output (tracing write() while printing) keeps one poll busy forever.
             // While draining after detach, every queued record must pass through (and be
             // dropped after exit()): stopping there would leave them for END's drain to print.
-            return (stopRequested != 0 || sink.exitRequested) && !sink.draining ? -1 : 0
+            return (stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil) && !sink.draining ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
@@ -98,7 +98,7 @@ public final class TraceSession {
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
 
-        while stopRequested == 0, !sink.exitRequested {
+        while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
                 if !watch.pollEvents(rb, timeoutMs: 200) { break }
@@ -123,6 +123,10 @@ public final class TraceSession {
         printMapsAtExit()
         reportLostEvents()
         output.flush()
+        if let message = output.writeErrorMessage {
+            fputs("ERROR: \(message)\n", stderr)
+            return 1
+        }
         return sink.exitCode
     }
 
@@ -178,6 +182,16 @@ public final class TraceSession {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // A closed terminal stops tracing the way Ctrl-C does: detached, maps printed.
+        sigaction(SIGHUP, &action, nil)
+        // A reader that goes away (`| head -1`) shows up as EPIPE from a write, which stops
+        // tracing cleanly instead of killing swtrace mid-teardown.
+        signal(SIGPIPE, SIG_IGN)
+        // SIGUSR1 must never end a trace (bpftrace prints the maps on it).
+        // A handler installed elsewhere (printing maps) stays; the default (nil) would kill.
+        var current = sigaction()
+        sigaction(SIGUSR1, nil, &current)
+        if current.__sigaction_handler.sa_handler == nil { signal(SIGUSR1, SIG_IGN) }
     }
 }
 
