@@ -58,6 +58,9 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
     var command: String?
 
+    @Option(name: .customLong("metrics-addr"), help: ArgumentHelp("Serve the maps to Prometheus at http://HOST:PORT/metrics while tracing (:PORT listens on 127.0.0.1).", valueName: "HOST:PORT"))
+    var metricsAddress: String?
+
     @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
     var arguments: [String] = []
 
@@ -108,6 +111,15 @@ struct Swtrace: ParsableCommand {
             fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
             return 1
         }
+        var metricsAddress: MetricsAddress?
+        if let text = self.metricsAddress {
+            switch MetricsAddress.parse(text) {
+            case .success(let a): metricsAddress = a
+            case .failure(let e):
+                fputs("ERROR: \(e.message)\n", stderr)
+                return 1
+            }
+        }
         _ = TracefsCatalog.ensureTracefsMounted()
         let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
         if pid != nil, command != nil {
@@ -147,6 +159,7 @@ struct Swtrace: ParsableCommand {
             options.quiet = quiet
             options.verbose = verbose
             options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
+            options.metricsAddress = metricsAddress
             options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
             let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
             timing.mark("load")
