@@ -60,7 +60,8 @@ enum MetricsHTTP {
     }
 
     static func get(port: UInt16, _ target: String, accept: String? = nil) throws -> Response {
-        var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        // Close: readAll reads to the end of the connection, which a kept-alive one never reaches.
+        var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if let accept { request += "Accept: \(accept)\r\n" }
         return try exchange(port: port, request + "\r\n")
     }
