@@ -12,11 +12,20 @@ import BPFCodegen
 final class MetricsEncoder {
     let script: String
     let maps: [MetricsMap]
+    /// One family name per map, unique: `@` and `@map` would both be `swtrace_map`.
+    let families: [String]
     private var highestBucket: [Int: Int] = [:]
 
     init(script: String, maps: [MetricsMap]) {
         self.script = script
         self.maps = maps
+        var seen = Set<String>()
+        families = maps.enumerated().map { i, map in
+            var name = MetricNames.family(mapName: map.name)
+            if seen.contains(name) { name += "_\(i)" }
+            seen.insert(name)
+            return name
+        }
     }
 
     /// One page: a family per map, in the manifest's order (`snapshots` pairs with `maps`).
@@ -32,7 +41,7 @@ final class MetricsEncoder {
 
     private func family(_ map: MetricsMap, _ snapshot: MapSnapshot, index: Int, format: MetricsFormat,
                         into out: inout String) {
-        let base = MetricNames.family(mapName: map.name)
+        let base = families[index]
         var help = "\(map.aggregation) of \(map.written) (\(script):\(map.line))"
         var entries = snapshot.entries
         // A map without keys is one series; before its first update it reads as zero, so a

@@ -178,6 +178,12 @@ final class MetricsEncoderTests: XCTestCase {
         XCTAssertTrue(text.hasSuffix("swtrace_bytes_total 5\n"), text)
     }
 
+    func testFamilyNamesStayUnique() {
+        let encoder = MetricsEncoder(script: "s", maps: [MetricsMap(name: "", aggregation: "count()", keyCount: 0, line: 1),
+                                                         MetricsMap(name: "map", aggregation: "count()", keyCount: 0, line: 2)])
+        XCTAssertEqual(encoder.families, ["swtrace_map", "swtrace_map_1"])
+    }
+
     func testHelpEscaping() {
         XCTAssertEqual(MetricNames.escapeHelp("a\\b\n\"c\"", format: .prometheusText), "a\\\\b\\n\"c\"")
         XCTAssertEqual(MetricNames.escapeHelp("\"c\"", format: .openMetrics), "\\\"c\\\"")
