@@ -139,7 +139,11 @@ public final class MetricsServer {
     private func accept(into connections: inout [Connection]) {
         while true {
             let fd = Glibc.accept(listener, nil, nil)
-            guard fd >= 0 else { return }
+            guard fd >= 0 else {
+                // Out of descriptors: the listener stays readable, so back off instead of spinning.
+                if errno == EMFILE || errno == ENFILE { usleep(100_000) }
+                return
+            }
             Self.makeNonBlocking(fd)
             guard connections.count < Self.maxConnections else {
                 respond(fd, .error(.unavailable))
