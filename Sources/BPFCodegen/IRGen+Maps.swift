@@ -10,8 +10,11 @@ extension IRGen {
         for (i, info) in program.maps.enumerated() {
             let layout = MapDescriptor.layout(for: info)
             let elfName = "m\(i)"
-            let descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
+            var descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
                                            keySize: layout.keySize, valueSize: layout.valueSize, perCPU: layout.perCPU)
+            descriptor.keyExpressions = info.keyRanges.map { program.source.text(of: $0) }
+            descriptor.keyNames = info.keyNames
+            descriptor.sourceLine = program.source.location(of: info.firstUse.start).line
             let type: BPFMapType = descriptor.isArray ? .perCPUArray : (layout.perCPU ? .perCPUHash : .hash)
             let global = m.define(MapDefinition(name: elfName, type: type,
                                                 maxEntries: descriptor.isArray ? 1 : program.settings.maxMapKeys,

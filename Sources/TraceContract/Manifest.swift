@@ -118,6 +118,12 @@ public struct MapDescriptor: Codable, Sendable, Equatable {
         return true
     }
     public var scriptName: String { info.displayName }
+    /// The key expressions of the map's first use as written (`comm`, `args->filename`).
+    public var keyExpressions: [String] = []
+    /// The label each key gets in metrics, from what its expression names; nil: `key0`, `key1`, ….
+    public var keyNames: [String?] = []
+    /// 1-based line of the map's first use, for metric help text.
+    public var sourceLine = 0
 
     public init(elfName: String, info: MapInfo, keySlots: [ArgumentSlot], keySize: Int, valueSize: Int, perCPU: Bool) {
         self.elfName = elfName; self.info = info; self.keySlots = keySlots; self.keySize = keySize

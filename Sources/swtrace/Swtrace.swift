@@ -62,6 +62,9 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
     var command: String?
 
+    @Option(name: .customLong("metrics-addr"), help: ArgumentHelp("Serve the maps to Prometheus at http://HOST:PORT/metrics while tracing (:PORT listens on 127.0.0.1).", valueName: "HOST:PORT"))
+    var metricsAddress: String?
+
     @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
     var arguments: [String] = []
 
@@ -115,6 +118,7 @@ struct Swtrace: ParsableCommand {
         flags.pid = pid
         flags.command = command
         flags.dryRun = dryRun
+        flags.metricsAddress = metricsAddress
         return flags
     }
 

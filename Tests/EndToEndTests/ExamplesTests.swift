@@ -28,6 +28,9 @@ final class ExamplesTests: XCTestCase {
         "execsnoop.st": Expectation(
             workload: #"/bin/echo "$1" one "two three" > /dev/null"#,
             lines: [#"PID +COMM +ARGS"#, #"\d+ +sh +/bin/echo TOKEN one two three"#]),
+        "exec-exporter.st": Expectation(
+            workload: runAsToken("/bin/sleep", "0.05"),
+            lines: [#"@execs\[TOKEN\]: 1"#, #"@lifetime_ms: ?"#, #"\[32, 64\) +\d+ \|@*\s*\|"#]),
         "exitsnoop.st": Expectation(
             workload: runAsToken("/bin/true"),
             lines: [#"PID +COMM +PRIO"#, #"\d+ +TOKEN +\d+"#]),

@@ -17,12 +17,16 @@ public final class TraceSession {
         /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
         public var process = TracedProcess.none
         public var relocation = Relocation.objectBTF
+        /// `--metrics-addr`: serve the maps to Prometheus while tracing (Metrics/).
+        public var metricsAddress: MetricsAddress?
         public init() {}
     }
 
     let object: LoadedObject
     let output: OutputStream
     let options: Options
+    /// The script's path (`stdin` for -e), for metric help text.
+    let scriptName: String
     private var ringBuffer: OpaquePointer?
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
@@ -36,6 +40,7 @@ public final class TraceSession {
         object = try LoadedObject(trace: trace, relocation: options.relocation)
         self.output = output
         self.options = options
+        scriptName = trace.manifest.script.name
         renderer = ValueRenderer(object: object)
         sink = EventSink(formatter: EventFormatter(manifest: trace.manifest, renderer: renderer), output: output,
                          format: options.format)
@@ -82,6 +87,8 @@ public final class TraceSession {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
         }
         ringBuffer = rb
+        let metrics = try startMetricsServer()
+        defer { metrics?.stop() }
 
         // -c: the child exists (held before exec) so cpid has a value before anything fires.
         let watch = try ProcessWatch.start(options.process)
@@ -108,6 +115,7 @@ public final class TraceSession {
             if n < 0, n != -EINTR { break }
         }
 
+        metrics?.stop()
         // No new events once detached; then drain what is queued, run END, drain its output.
         object.detachAll()
         // After exit() the sink drops what follows it, including records sent while detaching
