@@ -47,6 +47,7 @@ extension TypeChecker {
         case "exit" where !args.isEmpty: return checkExitCode(e, args)
         case "signal": return checkSignal(e, args)
         case "override": return checkOverride(e, args)
+        case "getopt": return checkGetopt(e, args)
         default: return nil
         }
     }
@@ -55,7 +56,7 @@ extension TypeChecker {
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
         "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override",
+        "time", "strftime", "cat", "system", "signal", "override", "getopt",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

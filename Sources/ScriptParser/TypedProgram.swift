@@ -10,9 +10,12 @@ public struct TypedProgram: Sendable {
     }
 }
 
-/// What the command line adds to a script: `$1…$N`, and settings from the environment.
+/// What the command line adds to a script: `$1…$N`, `getopt()` values, and settings from
+/// the environment.
 public struct FrontEndOptions: Sendable {
     public var positionalArguments: [String] = []
+    /// Resolved by `ScriptOptionSet.values(from:)`; an option missing here takes its default.
+    public var scriptOptionValues: [String: ScriptOption.Value] = [:]
     public var settings = Settings()
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments

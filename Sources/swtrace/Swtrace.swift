@@ -11,8 +11,8 @@ struct Swtrace: ParsableCommand {
         commandName: "swtrace",
         abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
         usage: """
-            swtrace [options] FILENAME
-            swtrace [options] -e 'program'
+            swtrace [options] FILENAME [ARGS…] [-- --NAME[=VALUE]…]
+            swtrace [options] -e 'program' [ARGS…] [-- --NAME[=VALUE]…]
             swtrace -l [PATTERN]
             """)
 
@@ -94,6 +94,11 @@ struct Swtrace: ParsableCommand {
     }
 
     func trace(_ source: SourceFile) throws -> Int32 {
+        let optionValues: [String: ScriptOption.Value]
+        switch scriptOptionValues(source) {
+        case .values(let v): optionValues = v
+        case .exit(let code): return code
+        }
         guard outputFormat == "text" || outputFormat == "json" else {
             fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
             return 1
@@ -118,7 +123,8 @@ struct Swtrace: ParsableCommand {
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        frontEndOptions.scriptOptionValues = optionValues
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
