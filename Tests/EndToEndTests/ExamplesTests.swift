@@ -25,12 +25,17 @@ final class ExamplesTests: XCTestCase {
     }
 
     static let expectations: [String: Expectation] = [
+        "bootstrap.st": Expectation(
+            workload: runAsToken("/bin/sleep", "0.05"),
+            lines: [#"TIME +EVENT COMM +PID +PPID +FILENAME/EXIT CODE"#,
+                    #"\d\d:\d\d:\d\d EXEC  TOKEN +\d+ +\d+ +/tmp/.*/TOKEN"#,
+                    #"\d\d:\d\d:\d\d EXIT  TOKEN +\d+ +\d+ +\[0\] \(\d+ms\)"#]),
         "execsnoop.st": Expectation(
             workload: #"/bin/echo "$1" one "two three" > /dev/null"#,
-            lines: [#"PID +COMM +ARGS"#, #"\d+ +sh +/bin/echo TOKEN one two three"#]),
+            lines: [#"PCOMM +PID +PPID +RET ARGS"#, #"echo +\d+ +\d+ +0 /bin/echo TOKEN one two three"#]),
         "exitsnoop.st": Expectation(
             workload: runAsToken("/bin/true"),
-            lines: [#"PID +COMM +PRIO"#, #"\d+ +TOKEN +\d+"#]),
+            lines: [#"PCOMM +PID +PPID +TID +AGE\(s\) +EXIT_CODE *"#, #"TOKEN +\d+ +\d+ +\d+ +\d+\.\d\d +0"#]),
         "opensnoop.st": Expectation(
             workload: #"cat "/tmp/$1-missing" 2> /dev/null; true"#,
             lines: [#"PID +COMM +FLAGS PATH"#, #"\d+ +cat +[0-7]{7} /tmp/TOKEN-missing"#]),
