@@ -18,7 +18,7 @@ extension TypeChecker {
             }
             guard let (agg, typedArgs) = checkAggregation(value, fn, args) else { return stmt }
             valueType = agg
-            v = Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void)
+            v = Self.resolvedFunction(Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void))
         } else {
             v = checkExpr(value)
             guard v.type != .none else { return stmt }

@@ -13,6 +13,11 @@ public struct TypeChecker {
     var scopes: [[String: SType]] = []
     var loopDepth = 0
     var inForBody = false
+    /// False inside a `for` body over a map: it runs as a callback the kernel calls without the
+    /// probe's context (TypeChecker+ProbeContext.swift).
+    var hasProbeContext = true
+    /// The script, for quoting what a diagnostic is about.
+    var source: SourceFile?
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
     var maps: [String: MapInfo] = [:]
     /// Maps assigned or aggregated somewhere (not only read).
@@ -37,6 +42,7 @@ public struct TypeChecker {
                              options: FrontEndOptions = FrontEndOptions()) -> (TypedProgram?, Diagnostics) {
         var checker = TypeChecker(catalog: catalog)
         checker.settings = options.settings
+        checker.source = source
         checker.positionalArguments = options.positionalArguments
         checker.scriptOptionValues = options.scriptOptionValues
         checker.applyConfig(program.config)
@@ -91,6 +97,8 @@ public struct TypeChecker {
         self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
         scopes = [[:]]
+        hasProbeContext = true
+        inForBody = false
         loopDepth = 0
         let errorsBefore = diagnostics.errors.count
         var predicate: Expr?
@@ -191,15 +199,17 @@ public struct TypeChecker {
         }
         let keyType = info.keyTypes.count == 1 ? info.keyTypes[0] : SType.tuple(info.keyTypes)
         let pairType = SType.tuple([keyType, valueType])
-        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody
+        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody, savedContext = hasProbeContext
         scopes = [[variable: pairType]]
         loopDepth = 1
         inForBody = true
+        hasProbeContext = false
         variablesRead.insert(variable)
         let typedBody = checkBlock(body)
         scopes = savedScopes
         loopDepth = savedLoopDepth
         inForBody = savedInFor
+        hasProbeContext = savedContext
         var typedMap = map
         typedMap.type = pairType
         return Stmt(.forMap(variable: variable, map: typedMap, body: typedBody), range: stmt.range)
