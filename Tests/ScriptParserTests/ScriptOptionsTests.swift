@@ -83,7 +83,7 @@ final class ScriptOptionsTests: XCTestCase {
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: FunctionsFixtureCatalog(), options: options)
         let program = try XCTUnwrap(typed, DiagnosticRenderer.render(diagnostics, in: source))
         guard case .expr(let call)? = program.probes.first?.body.statements.first?.kind,
-              case .call("printf", let args) = call.kind else { return XCTFail("no printf") }
+              case .function(.printf, let args) = call.kind else { return XCTFail("no printf") }
         let values = args.dropFirst().map { a -> String in
             switch a.kind {
             case .integer(let n): return "\(n) \(a.type)"
