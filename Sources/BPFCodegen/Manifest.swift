@@ -9,8 +9,12 @@ public struct Manifest: Sendable {
     public var programs: [ProgramDescriptor] = []
     /// Every script map, in order of first use: what exit-time printing walks.
     public var maps: [MapDescriptor] = []
-    /// Name of the BPF ring buffer map records arrive through.
+    /// Name of the map records arrive through: a BPF ring buffer, or a perf event array.
     public var ringBufferMap = "events"
+    /// Which of the two `ringBufferMap` is; the runtime reads it with the matching libbpf API.
+    public var eventTransport = EventTransport.ringBuffer
+    /// Perf event array: pages of each CPU's buffer (a power of two, as the kernel requires).
+    public var perfBufferPages = 64
     /// Per-CPU array of one u64: records dropped because the ring buffer was full.
     public var lostEventsMap = "lost_events"
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.

@@ -39,6 +39,8 @@ public struct Settings: Sendable, Equatable {
     /// Bytes of the ring buffer events go through (power of two, page multiple); nil sizes it
     /// from the program's largest record.
     public var ringBufferSize: Int?
+    /// Ring buffer or perf event array (`--transport`; EventTransport.swift).
+    public var eventTransport = EventTransport.ringBuffer
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).

@@ -22,7 +22,8 @@ public final class TraceSession {
     let object: LoadedObject
     let output: OutputStream
     let options: Options
-    private var ringBuffer: OpaquePointer?
+    /// The ring buffer or perf buffers records arrive through (EventChannel.swift).
+    private var channel: EventChannel?
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
@@ -53,30 +54,14 @@ public final class TraceSession {
         }
     }
 
-    deinit {
-        if let ringBuffer { ring_buffer__free(ringBuffer) }
-    }
-
     /// Attaches everything, runs until the script exits or a signal arrives, then cleans up.
     /// Returns the process exit code.
     public func run() throws -> Int32 {
         Self.installSignalHandlers()
         try storeStartTime()
-        guard let fd = object.mapFD(object.manifest.ringBufferMap) else {
-            throw RuntimeError("internal error: the event ring buffer is missing")
-        }
-        let ctx = Unmanaged.passUnretained(sink).toOpaque()
-        guard let rb = ring_buffer__new(fd, { ctx, data, size in
-            guard let ctx, let data else { return 0 }
-            let sink = Unmanaged<EventSink>.fromOpaque(ctx).takeUnretainedValue()
-            sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
-            // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
-            // output (tracing write() while printing) keeps one poll busy forever.
-            return stopRequested != 0 || sink.exitRequested ? -1 : 0
-        }, ctx, nil) else {
-            throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
-        }
-        ringBuffer = rb
+        let sink = self.sink
+        let events = try EventChannel(object: object, sink: sink) { stopRequested != 0 || sink.exitRequested }
+        channel = events
 
         // -c: the child exists (held before exec) so cpid has a value before anything fires.
         let watch = try ProcessWatch.start(options.process)
@@ -96,10 +81,10 @@ public final class TraceSession {
         while stopRequested == 0, !sink.exitRequested {
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
-                if !watch.pollEvents(rb, timeoutMs: 200) { break }
+                if !watch.pollEvents(events, timeoutMs: 200) { break }
                 continue
             }
-            let n = ring_buffer__poll(rb, 200)
+            let n = events.poll(timeoutMs: 200)
             if n < 0, n != -EINTR { break }
         }
 
@@ -108,11 +93,11 @@ public final class TraceSession {
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
-        ring_buffer__consume(rb)
+        events.consume()
         sink.exitRequested = false
         sink.ignoreExit = true
         try attacher.run(.end)
-        ring_buffer__consume(rb)
+        events.consume()
         sink.flushPartialLines()
         printMapsAtExit()
         reportLostEvents()
@@ -142,10 +127,13 @@ public final class TraceSession {
         output.write(options.format.mapsAtExit(snapshots))
     }
 
-    /// Records the ring buffer could not take and map updates dropped because a map was full,
-    /// summed over CPUs; never silent.
+    /// Records the ring buffer or perf buffers could not take and map updates dropped because
+    /// a map was full, summed over CPUs; never silent.
     private func reportLostEvents() {
-        let lost = lossCounter(slot: 0) + sink.malformed
+        // Perf losses are seen twice: by the program (slot 2, at once) and by libbpf's lost
+        // callback (when the kernel next writes to that CPU's buffer). Either may be behind.
+        let perfLost = max(lossCounter(slot: 2), channel?.lost ?? 0)
+        let lost = lossCounter(slot: 0) + perfLost + sink.malformed
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: 1)
         if dropped > 0 {

@@ -46,6 +46,11 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
     var outputFormat: String = "text"
 
+    @Option(name: .customLong("transport"),
+            help: ArgumentHelp("How events reach swtrace: ringbuf (BPF ring buffer, kernel 5.8+), perf (a perf event array, one buffer per CPU, as bpftrace 0.17 and bcc) or auto: ringbuf when the kernel has it.",
+                               valueName: "auto|ringbuf|perf"))
+    var transport: String = "auto"
+
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
 
@@ -120,6 +125,14 @@ struct Swtrace: ParsableCommand {
             return 1
         }
         var settings = Self.settingsFromEnvironment()
+        if transport == "auto" {
+            settings.eventTransport = EventTransport.kernelDefault
+        } else if let chosen = EventTransport(rawValue: transport) {
+            settings.eventTransport = chosen
+        } else {
+            fputs("ERROR: --transport takes auto, ringbuf or perf, not '\(transport)'\n", stderr)
+            return 1
+        }
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
