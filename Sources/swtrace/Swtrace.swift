@@ -14,6 +14,10 @@ struct Swtrace: ParsableCommand {
             swtrace [options] FILENAME [ARGS…] [-- --NAME[=VALUE]…]
             swtrace [options] -e 'program' [ARGS…] [-- --NAME[=VALUE]…]
             swtrace -l [PATTERN]
+            """,
+        discussion: """
+            Words after -- that start with -- are the script's own options, read by its getopt() \
+            calls: --NAME=VALUE, or --NAME for a boolean. 'swtrace FILENAME -- --help' lists them.
             """)
 
     @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
