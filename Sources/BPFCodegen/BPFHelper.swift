@@ -1,3 +1,4 @@
+import TraceContract
 /// BPF helper functions by number (include/uapi/linux/bpf.h); codegen calls them through `inttoptr`.
 enum BPFHelper: UInt64 {
     case mapLookupElem = 1

@@ -68,7 +68,7 @@ extension IRGen {
             let failed = appendBlock("perf.failed"), sent = appendBlock("perf.sent")
             LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntNE, rc, m.const64(0), ""), failed, sent)
             LLVMPositionBuilderAtEnd(builder, failed)
-            bumpLossCounter(slot: 2)
+            bumpLossCounter(slot: Int(manifest.lossCounters.perfFullSlot))
             LLVMBuildBr(builder, sent)
             LLVMPositionBuilderAtEnd(builder, sent)
         }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -68,6 +69,7 @@ extension IRGen {
             guard let codeExpr = args.first else { return false }
             let code = try emitInt(codeExpr)
             try withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
+            endActionAfterExit()
         case .signal:
             guard let signal = args.first else { return false }
             m.callHelper(.sendSignal, [LLVMBuildTrunc(builder, try emitInt(signal), m.i32, "")])

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -92,7 +93,7 @@ extension IRGen {
             let v = try emitInt(value)
             let signed = d.info.value == .plain(.int64)
             try emitReadModifyWrite(map, key) { old in
-                applyIntegerOp(op, old, v, signed: signed || value.type.isSigned, leftSigned: signed)
+                applyIntegerOp(op, old, v, signed: signed && value.type.isSigned, leftSigned: signed)
             }
             return
         }
@@ -130,8 +131,8 @@ extension IRGen {
         return (LLVMBuildLoad2(builder, m.i64, oldSlot, "")!, LLVMBuildLoad2(builder, m.i64, newSlot, "")!)
     }
 
-    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool) throws -> LLVMValueRef {
-        let delta = m.const64(1)
+    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool, step: Int) throws -> LLVMValueRef {
+        let delta = m.const64(step)
         switch target.kind {
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: target.range) }
@@ -293,6 +294,10 @@ extension IRGen {
         let (map, d) = try mapGlobal(name)
         guard let index = scriptMaps[name]?.index else { return }
         switch fn {
+        case .delete where d.isArray:
+            // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
+            // copy: user space clears it, as for clear().
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .delete:
             m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
         case .clear:

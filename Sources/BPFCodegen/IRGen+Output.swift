@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -157,5 +158,14 @@ extension IRGen {
     func emitExit() throws {
         let id = addEvent(.exit)
         try withRecord(size: 8, eventID: id) { _ in }
+        endActionAfterExit()
+    }
+
+    /// exit() ends the probe's action, as in bpftrace: nothing after it runs. Code that follows
+    /// goes into a block nothing branches to, which LLVM drops.
+    func endActionAfterExit() {
+        guard let exitBlock = frame.exitBlock else { return }
+        LLVMBuildBr(builder, exitBlock)
+        LLVMPositionBuilderAtEnd(builder, appendBlock("after.exit"))
     }
 }

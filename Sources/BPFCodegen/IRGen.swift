@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -43,6 +44,8 @@ final class IRGen {
         return size
     }
 
+    /// Context loads emitted so far: each passes through `llvm.bpf.passthrough` with its own number.
+    var passthroughCount = 0
     /// For-loop callbacks emitted so far (their functions are named after the count).
     var forCallbackCount = 0
     /// Regions of the probe's per-CPU scratch map, for buffers too big for the stack (IRGen+Scratch).
@@ -54,11 +57,11 @@ final class IRGen {
         m.defineLicense()
         manifest.eventTransport = program.settings.eventTransport
         eventsMap = m.declareMapGlobal(Self.eventsMapDefinition(manifest, ringBufferSize: 0))
-        // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was
-        // full; slot 2: records bpf_perf_event_output refused (IRGen+EventOutput.swift).
-        lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
-                                         maxEntries: 3, keySize: 4, valueSize: 8))
+        // The loss counters' slots: LossCounters (buffer full, map full, perf buffer full).
+        lostMap = m.define(MapDefinition(name: manifest.lossCounters.map, type: .perCPUArray,
+                                         maxEntries: LossCounters.count, keySize: 4, valueSize: 8))
         manifest.maxMapKeys = program.settings.maxMapKeys
+        manifest.catBytesMax = program.settings.catBytesMax
         defineScriptMaps()
     }
 
@@ -69,6 +72,10 @@ final class IRGen {
             try emitProbe(probe, index: i)
         }
         describeEventMaps()
+        if LLVMGetNamedGlobal(m.module, AttachCookies.probeStringsMap) != nil {
+            let slot = AttachCookies.stringSlotSize(program.probes.flatMap(\.attachPoints))
+            manifest.probeStrings = AttachCookies.probeStrings(manifest.programs, slotSize: slot)
+        }
         LLVMDIBuilderFinalize(m.di)
     }
 
@@ -101,7 +108,8 @@ final class IRGen {
         }
         try defineScratchMap(probeIndex: index, range: probe.range)
 
-        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
+        let cookies = AttachCookies.cookies(for: probe.attachPoints, after: manifest.programs)
+        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints, cookies: cookies,
                                                    displayName: probe.displayName, range: probe.range))
     }
 
@@ -225,8 +233,10 @@ final class IRGen {
             return
         }
         guard case .variable(let name) = target.kind else {
-            throw CodegenError("only variables can be assigned", range: target.range)
+            throw CodegenError("internal error: only variables can be assigned", range: target.range)
         }
+        // A whole-struct variable is never read (the checker refuses every use of one): no copy.
+        if case .record = target.type { return }
         let storage: LLVMValueRef
         if let existing = lookupVariable(name) {
             storage = existing.storage

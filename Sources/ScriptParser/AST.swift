@@ -175,8 +175,9 @@ public struct Expr: Sendable {
         case tuple([Expr])
         /// `(uint32)x`, `(struct task_struct *)p`
         case cast(TypeName, Expr)
-        /// `x++`, `--@m[k]`
-        case increment(Expr, increment: Bool, prefix: Bool)
+        /// `x++`, `--@m[k]`; `step` is what one increment adds: 1, or the pointee's size when
+        /// the target is a pointer (set by the checker).
+        case increment(Expr, increment: Bool, prefix: Bool, step: Int = 1)
         case sizeofType(TypeName)
         case sizeofExpr(Expr)
         case offsetof(TypeName, [String])

@@ -1,3 +1,5 @@
+@_exported import TraceContract
+
 /// The whole front end in one call: parse, expand probes, type-check.
 public enum FrontEnd {
     /// Returns the typed program, or nil with at least one error in the diagnostics.

@@ -43,6 +43,8 @@ public struct Settings: Sendable, Equatable {
     public var eventTransport = EventTransport.ringBuffer
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
+    /// The most bytes `cat()` prints of a file (BPFTRACE_CAT_BYTES_MAX), as bpftrace limits it.
+    public var catBytesMax = 10240
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BPFCodegen
 import Glibc
 import ScriptParser
+import SystemCatalog
 import TraceRuntime
 
 /// The `swtrace` command: bpftrace's options, over swtrace's compiler and runtime.
@@ -40,6 +41,9 @@ struct Swtrace: ParsableCommand {
 
     @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the BPF object to FILE.", valueName: "FILE"))
     var emitELF: String?
+
+    @Option(name: .customLong("aot"), help: ArgumentHelp("Write FILE: an executable that runs this script without swtrace or LLVM (it takes -o -f -q -p -c -B -v).", valueName: "FILE"))
+    var aot: String?
 
     @Option(name: .customShort("o"), help: ArgumentHelp("Write the program's output to FILE.", valueName: "FILE"))
     var outputFile: String?
@@ -102,32 +106,39 @@ struct Swtrace: ParsableCommand {
         }
     }
 
+    /// The flags the runtime takes, shared with AOT executables.
+    var runtimeFlags: RuntimeFlags {
+        var flags = RuntimeFlags()
+        flags.quiet = quiet
+        flags.verbose = verbose
+        flags.outputFile = outputFile
+        flags.format = outputFormat
+        flags.buffering = buffering
+        flags.pid = pid
+        flags.command = command
+        flags.dryRun = dryRun
+        return flags
+    }
+
     func trace(_ source: SourceFile) throws -> Int32 {
         let optionValues: [String: ScriptOption.Value]
         switch scriptOptionValues(source) {
         case .values(let v): optionValues = v
         case .exit(let code): return code
         }
-        guard outputFormat == "text" || outputFormat == "json" else {
-            fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
+        let flags = runtimeFlags
+        if let problem = flags.problem {
+            fputs("ERROR: \(problem)\n", stderr)
             return 1
         }
         // Without the rights, tracefs reads fail too and would look like "tracepoint not found".
-        let compileOnly = (emitLLVM != nil || emitELF != nil) && !dryRun
+        let compileOnly = (emitLLVM != nil || emitELF != nil || aot != nil) && !dryRun
         if !compileOnly, !Privileges.canLoadBPF() {
             fputs("ERROR: \(Privileges.missingMessage)\n", stderr)
             return 1
         }
-        guard let mode = OutputStream.Buffering(rawValue: buffering) else {
-            fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
-            return 1
-        }
         _ = TracefsCatalog.ensureTracefsMounted()
         let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
-        if pid != nil, command != nil {
-            fputs("ERROR: -p and -c cannot be used together\n", stderr)
-            return 1
-        }
         var settings = Self.settingsFromEnvironment()
         if transport == "auto" {
             settings.eventTransport = EventTransport.kernelDefault
@@ -162,24 +173,9 @@ struct Swtrace: ParsableCommand {
         timing.mark("codegen")
         if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
         if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
-        if (emitLLVM != nil || emitELF != nil), !dryRun { return 0 }
-
-        do {
-            let output = try outputFile.map { try OutputStream(path: $0, buffering: mode) } ?? OutputStream(buffering: mode)
-            var options = TraceSession.Options()
-            options.quiet = quiet
-            options.verbose = verbose
-            options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
-            options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
-            let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
-            timing.mark("load")
-            if dryRun { return 0 }
-            return try session.run()
-        } catch let e as RuntimeError {
-            fputs("ERROR: \(e.message)\n", stderr)
-            if verbose, let detail = e.detail { fputs(detail, stderr) }
-            return 1
-        }
+        if let path = aot, !writeAOT(artifact.compiled, to: path) { return 1 }
+        if compileOnly { return 0 }
+        return TraceLaunch.run(artifact.compiled, flags: flags, relocation: .objectBTF) { timing.mark("load") }
     }
 
     /// `$1…$N`: what follows the script file, or every argument with `-e`.
@@ -198,8 +194,27 @@ struct Swtrace: ParsableCommand {
         }
         if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, Settings.maxStringLength) }
         if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
+        if let v = number("BPFTRACE_CAT_BYTES_MAX") { settings.catBytesMax = v }
         if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
         return settings
+    }
+
+    /// `--aot FILE`: the AOT runtime built beside this executable, with the trace appended.
+    func writeAOT(_ trace: CompiledTrace, to path: String) -> Bool {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let me = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "swtrace"
+        let runtime = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/swtrace-runtime"
+        do {
+            try EmbeddedTrace.write(trace, runtime: runtime, to: path)
+            return true
+        } catch let e as RuntimeError {
+            fputs("ERROR: \(e.message)\n", stderr)
+            return false
+        } catch {
+            fputs("ERROR: \(error)\n", stderr)
+            return false
+        }
     }
 
     func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {

@@ -22,7 +22,7 @@ final class EventTransportCodegenTests: XCTestCase {
             let artifact = try compile(text, transport: .perfEventArray)
             XCTAssertEqual(artifact.manifest.eventTransport, .perfEventArray)
             do {
-                _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+                _ = try LoadedObject(trace: artifact.compiled)
             } catch let e as RuntimeError {
                 XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
             }

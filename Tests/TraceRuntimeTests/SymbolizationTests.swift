@@ -1,8 +1,10 @@
-import BPFCodegen
+import TraceContract
+import SystemCatalog
 import Glibc
 import ScriptParser
 import XCTest
 @testable import TraceRuntime
+@testable import SystemCatalog
 
 /// Symbol tables and the text of rendered values (ValueRenderer), without a kernel: kallsyms
 /// and maps files given as text, values given as raw bytes.
