@@ -300,20 +300,20 @@ extension IRGen {
         case .delete where d.isArray:
             // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
             // copy: user space clears it, as for clear().
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .delete:
             m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
         case .clear:
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .zero:
-            withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
         default:
             func literal(_ i: Int) -> UInt64 {
                 if args.count > i, case .integer(let v) = args[i].kind { return v }
                 return 0
             }
             let id = addEvent(.printMap(map: index, top: Int(min(literal(1), UInt64(Int.max))), divisor: literal(2)))
-            withRecord(size: 8, eventID: id) { _ in }
+            try withRecord(size: 8, eventID: id) { _ in }
         }
     }
 

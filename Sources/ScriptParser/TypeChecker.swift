@@ -24,6 +24,8 @@ public struct TypeChecker {
     var mapsWritten: Set<String> = []
     /// `$1…$N` as given on the command line.
     var positionalArguments: [String] = []
+    /// `getopt()` values from the command line (ScriptOptions.swift); defaults otherwise.
+    var scriptOptionValues: [String: ScriptOption.Value] = [:]
     /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
     var defines: [String: String] = [:]
     var enumConstants: [String: Int64] = [:]
@@ -47,6 +49,7 @@ public struct TypeChecker {
         checker.settings = options.settings
         checker.source = source
         checker.positionalArguments = options.positionalArguments
+        checker.scriptOptionValues = options.scriptOptionValues
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)

@@ -10,9 +10,12 @@ public struct TypedProgram: Sendable {
     }
 }
 
-/// What the command line adds to a script: `$1…$N`, and settings from the environment.
+/// What the command line adds to a script: `$1…$N`, `getopt()` values, and settings from
+/// the environment.
 public struct FrontEndOptions: Sendable {
     public var positionalArguments: [String] = []
+    /// Resolved by `ScriptOptionSet.values(from:)`; an option missing here takes its default.
+    public var scriptOptionValues: [String: ScriptOption.Value] = [:]
     public var settings = Settings()
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
@@ -36,6 +39,8 @@ public struct Settings: Sendable, Equatable {
     /// Bytes of the ring buffer events go through (power of two, page multiple); nil sizes it
     /// from the program's largest record.
     public var ringBufferSize: Int?
+    /// Ring buffer or perf event array (`--transport`; EventTransport.swift).
+    public var eventTransport = EventTransport.ringBuffer
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
     /// The most bytes `cat()` prints of a file (BPFTRACE_CAT_BYTES_MAX), as bpftrace limits it.

@@ -10,8 +10,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var programs: [ProgramDescriptor] = []
     /// Every script map, in order of first use: what exit-time printing walks.
     public var maps: [MapDescriptor] = []
-    /// Name of the BPF ring buffer map records arrive through.
+    /// Name of the map records arrive through: a BPF ring buffer, or a perf event array.
     public var ringBufferMap = "events"
+    /// Which of the two `ringBufferMap` is; the runtime reads it with the matching libbpf API.
+    public var eventTransport = EventTransport.ringBuffer
+    /// Perf event array: pages of each CPU's buffer (a power of two, as the kernel requires).
+    public var perfBufferPages = 64
     /// Per-CPU array of u64 loss counters (see `LossCounters`).
     public var lossCounters = LossCounters()
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.
@@ -47,6 +51,12 @@ public struct LossCounters: Codable, Sendable, Equatable {
     public var bufferFullSlot: UInt32 = 0
     /// Map updates refused because the map was full.
     public var mapFullSlot: UInt32 = 1
+    /// Records `bpf_perf_event_output` refused. The kernel also reports them to libbpf's lost
+    /// callback, but only once a later record fits in that CPU's buffer, so the runtime takes
+    /// the larger of the two counts rather than their sum.
+    public var perfFullSlot: UInt32 = 2
+    /// Slots in the map.
+    public static let count = 3
     public init() {}
 }
 

@@ -12,9 +12,13 @@ struct Swtrace: ParsableCommand {
         commandName: "swtrace",
         abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
         usage: """
-            swtrace [options] FILENAME
-            swtrace [options] -e 'program'
+            swtrace [options] FILENAME [ARGS…] [-- --NAME[=VALUE]…]
+            swtrace [options] -e 'program' [ARGS…] [-- --NAME[=VALUE]…]
             swtrace -l [PATTERN]
+            """,
+        discussion: """
+            Words after -- that start with -- are the script's own options, read by its getopt() \
+            calls: --NAME=VALUE, or --NAME for a boolean. 'swtrace FILENAME -- --help' lists them.
             """)
 
     @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
@@ -49,6 +53,11 @@ struct Swtrace: ParsableCommand {
 
     @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
     var outputFormat: String = "text"
+
+    @Option(name: .customLong("transport"),
+            help: ArgumentHelp("How events reach swtrace: ringbuf (BPF ring buffer, kernel 5.8+), perf (a perf event array, one buffer per CPU, as bpftrace 0.17 and bcc) or auto: ringbuf when the kernel has it.",
+                               valueName: "auto|ringbuf|perf"))
+    var transport: String = "auto"
 
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
@@ -123,6 +132,11 @@ struct Swtrace: ParsableCommand {
     }
 
     func trace(_ source: SourceFile) throws -> Int32 {
+        let optionValues: [String: ScriptOption.Value]
+        switch scriptOptionValues(source) {
+        case .values(let v): optionValues = v
+        case .exit(let code): return code
+        }
         let flags = runtimeFlags
         if let problem = flags.problem {
             fputs("ERROR: \(problem)\n", stderr)
@@ -141,10 +155,19 @@ struct Swtrace: ParsableCommand {
             fputs("ERROR: \(e.message)\n", stderr)
             return 1
         }
+        if transport == "auto" {
+            settings.eventTransport = EventTransport.kernelDefault
+        } else if let chosen = EventTransport(rawValue: transport) {
+            settings.eventTransport = chosen
+        } else {
+            fputs("ERROR: --transport takes auto, ringbuf or perf, not '\(transport)'\n", stderr)
+            return 1
+        }
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        frontEndOptions.scriptOptionValues = optionValues
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)

@@ -53,6 +53,8 @@ final class ValueRenderer {
             return Self.userName(uid: UInt32(truncatingIfNeeded: u64(0)))
         case .errorText:
             return String(cString: strerror(Int32(truncatingIfNeeded: u64(0))))
+        case .signalName:
+            return SignalNames.name(of: Int64(bitPattern: u64(0)))
         }
     }
 

@@ -27,7 +27,8 @@ public final class TraceSession {
     let options: Options
     /// The script's path (`stdin` for -e), for metric help text.
     let scriptName: String
-    private var ringBuffer: OpaquePointer?
+    /// The ring buffer or perf buffers records arrive through (EventChannel.swift).
+    private var channel: EventChannel?
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
@@ -61,32 +62,18 @@ public final class TraceSession {
         }
     }
 
-    deinit {
-        if let ringBuffer { ring_buffer__free(ringBuffer) }
-    }
-
     /// Attaches everything, runs until the script exits or a signal arrives, then cleans up.
     /// Returns the process exit code.
     public func run() throws -> Int32 {
         Self.installSignalHandlers()
         try storeStartTime()
-        guard let fd = object.mapFD(object.manifest.ringBufferMap) else {
-            throw RuntimeError("internal error: the event ring buffer is missing")
+        let sink = self.sink
+        // While draining after detach, every queued record must pass through (and be dropped
+        // after exit()): stopping there would leave them for END's drain to print.
+        let events = try EventChannel(object: object, sink: sink) {
+            (stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil) && !sink.draining
         }
-        let ctx = Unmanaged.passUnretained(sink).toOpaque()
-        guard let rb = ring_buffer__new(fd, { ctx, data, size in
-            guard let ctx, let data else { return 0 }
-            let sink = Unmanaged<EventSink>.fromOpaque(ctx).takeUnretainedValue()
-            sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
-            // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
-            // output (tracing write() while printing) keeps one poll busy forever.
-            // While draining after detach, every queued record must pass through (and be
-            // dropped after exit()): stopping there would leave them for END's drain to print.
-            return (stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil) && !sink.draining ? -1 : 0
-        }, ctx, nil) else {
-            throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
-        }
-        ringBuffer = rb
+        channel = events
         let metrics = try startMetricsServer()
         defer { metrics?.stop() }
 
@@ -108,10 +95,10 @@ public final class TraceSession {
         while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
-                if !watch.pollEvents(rb, timeoutMs: 200) { break }
+                if !watch.pollEvents(events, timeoutMs: 200) { break }
                 continue
             }
-            let n = ring_buffer__poll(rb, 200)
+            let n = events.poll(timeoutMs: 200)
             if n < 0, n != -EINTR { break }
         }
 
@@ -122,11 +109,11 @@ public final class TraceSession {
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
         sink.draining = true
-        ring_buffer__consume(rb)
+        events.consume()
         sink.exitRequested = false
         sink.ignoreExit = true
         try attacher.run(.end)
-        ring_buffer__consume(rb)
+        events.consume()
         sink.flushPartialLines()
         printMapsAtExit()
         reportLostEvents()
@@ -160,11 +147,14 @@ public final class TraceSession {
         output.write(options.format.mapsAtExit(snapshots))
     }
 
-    /// Records the ring buffer could not take and map updates dropped because a map was full,
-    /// summed over CPUs; never silent.
+    /// Records the ring buffer or perf buffers could not take and map updates dropped because
+    /// a map was full, summed over CPUs; never silent.
     private func reportLostEvents() {
         let counters = object.manifest.lossCounters
-        let lost = lossCounter(slot: counters.bufferFullSlot) + sink.malformed
+        // Perf losses are seen twice: by the program (at once) and by libbpf's lost callback
+        // (when the kernel next writes to that CPU's buffer), so the larger count, not the sum.
+        let perfLost = max(lossCounter(slot: counters.perfFullSlot), channel?.lost ?? 0)
+        let lost = lossCounter(slot: counters.bufferFullSlot) + perfLost + sink.malformed
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: counters.mapFullSlot)
         if dropped > 0 {
