@@ -31,7 +31,7 @@ extension IRGen {
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
-            return try emitMapRead(name, keys)
+            return try emitMapRead(name, keys, at: e.range)
         case .increment(let target, let inc, let prefix, let step):
             return try emitIncrement(target, increment: inc, prefix: prefix, step: step)
         case .function(.hasKey, let args):

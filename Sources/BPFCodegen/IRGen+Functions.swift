@@ -70,6 +70,9 @@ extension IRGen {
             let code = try emitInt(codeExpr)
             try withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
             endActionAfterExit()
+        case .unwatch:
+            guard let address = args.first else { return false }
+            try emitUnwatch(address)
         case .signal:
             guard let signal = args.first else { return false }
             m.callHelper(.sendSignal, [LLVMBuildTrunc(builder, try emitInt(signal), m.i32, "")])

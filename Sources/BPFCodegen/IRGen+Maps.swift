@@ -157,10 +157,11 @@ extension IRGen {
     }
 
     /// The value of a plain integer map entry, 0 when absent.
-    func emitMapRead(_ name: String, _ keys: [Expr]) throws -> LLVMValueRef {
+    func emitMapRead(_ name: String, _ keys: [Expr], at range: SourceRange? = nil) throws -> LLVMValueRef {
         let (map, d) = try mapGlobal(name)
         let key = try emitMapKey(d, keys)
         let p = lookup(map, key)
+        if let range { try reportMissingEntry(p, at: range) }
         let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
         let present = appendBlock("read.present"), done = appendBlock("read.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, p, ""), done, present)
@@ -302,7 +303,8 @@ extension IRGen {
             // copy: user space clears it, as for clear().
             try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .delete:
-            m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            let rc = m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            try reportHelperFailure("map_delete_elem", level: 1, at: e.range, code: rc)
         case .clear:
             try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .zero:

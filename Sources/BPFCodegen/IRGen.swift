@@ -111,6 +111,7 @@ final class IRGen {
         let cookies = AttachCookies.cookies(for: probe.attachPoints, after: manifest.programs)
         manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints, cookies: cookies,
                                                    displayName: probe.displayName, range: probe.range))
+        try emitWatchpointSetups(programIndex: manifest.programs.count - 1, attachPoints: probe.attachPoints, range: probe.range)
     }
 
     // MARK: Blocks and statements

@@ -6,8 +6,14 @@ public enum FrontEnd {
     /// Parse errors stop before type checking, so one mistake is not reported twice.
     public static func compile(_ source: SourceFile, catalog: Catalog,
                                options: FrontEndOptions = FrontEndOptions()) -> (TypedProgram?, Diagnostics) {
-        let (program, parseDiagnostics) = Parser.parse(source)
+        var (program, parseDiagnostics) = Parser.parse(source)
         if parseDiagnostics.hasErrors { return (nil, parseDiagnostics) }
+        if let headers = options.headers {
+            // The script's own #defines come later, so they win over a header's.
+            let (macros, errors) = headers.macros(for: program.preamble)
+            if !errors.isEmpty { return (nil, Diagnostics(parseDiagnostics.items + errors)) }
+            program.preamble.defines.insert(contentsOf: macros, at: 0)
+        }
         // Conflicting getopt() declarations are found over the whole script before checking.
         let (_, optionDiagnostics) = ScriptOptionSet.declared(in: program)
         if optionDiagnostics.hasErrors { return (nil, optionDiagnostics) }

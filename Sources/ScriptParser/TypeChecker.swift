@@ -62,13 +62,14 @@ public struct TypeChecker {
     init(catalog: Catalog) { self.catalog = catalog }
 
     mutating func checkProgram(_ program: Program) -> [TypedProbe] {
-        let expander = ProbeExpander(catalog: catalog)
+        let expander = ProbeExpander(catalog: catalog, targetBinary: settings.targetBinary,
+                                     targetFiles: settings.targetFiles)
         var result: [TypedProbe] = []
         for probe in program.probes {
             var resolved: [ResolvedAttachPoint] = []
             var failed = false
             for ap in probe.attachPoints {
-                switch expander.expand(ap) {
+                switch expander.expand(substitutingPositionals(ap)) {
                 case .success(let list): resolved += list.filter { !resolved.contains($0) }
                 case .failure(let d): diagnostics.append(d); failed = true
                 }

@@ -17,6 +17,8 @@ public struct FrontEndOptions: Sendable {
     /// Resolved by `ScriptOptionSet.values(from:)`; an option missing here takes its default.
     public var scriptOptionValues: [String: ScriptOption.Value] = [:]
     public var settings = Settings()
+    /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
+    public var headers: HeaderSearch?
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
         self.settings = settings
@@ -52,6 +54,13 @@ public struct Settings: Sendable, Equatable {
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.
     public var hasChildCommand = false
+    /// `-k` (1): report BPF helpers that fail at run time, except reads; `-kk` (2): every
+    /// helper, map lookups that find nothing included.
+    public var helperErrorChecks = 0
+    /// The `-p`/`-c` process's executable, as `watchpoint:FUNC+argN` names it.
+    public var targetBinary: String?
+    /// The files the -p process runs, or the -c command's executable.
+    public var targetFiles: [String] = []
     public init() {}
 
     /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.

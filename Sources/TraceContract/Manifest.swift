@@ -105,6 +105,14 @@ public enum EventDescriptor: Codable, Sendable, Equatable {
     case zeroMap(map: Int)
     /// `print(value)`: one value at offset 8.
     case printValue(ArgumentSlot)
+    /// `-k`: a helper failed where the script's bytes `start..<end` called it; its return
+    /// code (negative errno, or 0 for a lookup that found nothing) at offset 8.
+    case helperError(helper: String, start: Int, end: Int)
+    /// `watchpoint:FUNC+argN` was reached: set the breakpoint of `manifest.programs[program]`'s
+    /// attach point `attachPoint` at the address at offset 8, in the process at offset 16.
+    case watchpointArm(program: Int, attachPoint: Int)
+    /// `unwatch(addr)`: remove the breakpoints on the address at offset 8.
+    case unwatch
 }
 
 /// A script map as it lives in the kernel: where, and how its keys and values are laid out.

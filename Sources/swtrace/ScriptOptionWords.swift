@@ -5,8 +5,8 @@ import ScriptParser
 /// (its `getopt()` calls), any other word a positional parameter (`$1…`), as before `--`.
 struct ScriptOptionWords {
     /// swtrace's options that take a value: a `--` right after one is that value, not the split.
-    static let optionsWithValues: Set<String> = ["-e", "-o", "-d", "--emit-llvm", "--emit-elf", "-B", "-f", "-p", "-c",
-                                                 "--transport"]
+    static let optionsWithValues: Set<String> = ["-e", "-o", "--emit-llvm", "--emit-elf", "-B", "-f", "-p", "-c",
+                                                 "--transport", "--metrics-addr", "--aot", "-I", "--include"]
 
     /// What swift-argument-parser parses (positional words after `--` stay behind a `--` of
     /// their own, so `-- -5` is still `$1 = -5`).
@@ -38,12 +38,6 @@ struct ScriptOptionWords {
 nonisolated(unsafe) var scriptOptionWords: [String] = []
 
 extension Swtrace {
-    static func main() {
-        let words = ScriptOptionWords(Array(CommandLine.arguments.dropFirst()))
-        scriptOptionWords = words.scriptOptions
-        main(words.ownArguments)
-    }
-
     enum ScriptOptionsOutcome {
         case values([String: ScriptOption.Value])
         case exit(Int32)

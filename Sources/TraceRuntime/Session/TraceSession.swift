@@ -5,6 +5,8 @@ import SystemCatalog
 
 /// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+/// Set by SIGUSR1: print every map now and keep tracing.
+nonisolated(unsafe) private var mapsRequested: sig_atomic_t = 0
 
 /// One run of a compiled script: attach, run BEGIN, print events until `exit()` or a signal,
 /// then detach, run END and release everything.
@@ -34,6 +36,8 @@ public final class TraceSession {
     private let renderer: ValueRenderer
     /// Keyless aggregations zero()ed since their last clear(): they print their zero value.
     private let zeroedSlots = ZeroedArraySlots()
+    /// Breakpoints of function watchpoints, set and removed while tracing.
+    private let watchpoints: WatchpointArmer
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
@@ -47,6 +51,9 @@ public final class TraceSession {
                          format: options.format)
         let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let manifest = trace.manifest
+        let script = SourceFile(name: manifest.script.name, text: manifest.script.text)
+        let watchpoints = WatchpointArmer(object: object)
+        self.watchpoints = watchpoints
         sink.mapAction = { [unowned output] action in
             switch action {
             case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
@@ -56,6 +63,13 @@ public final class TraceSession {
                 reader.clear(manifest.maps[i])
             case .zeroMap(let i) where i < manifest.maps.count:
                 reader.zero(manifest.maps[i])
+            case .watchpointArm(let program, let attachPoint, let address, let pid):
+                watchpoints.arm(program: program, attachPoint: attachPoint, address: address, pid: pid)
+            case .unwatch(let address):
+                watchpoints.unwatch(address: address)
+            case .helperError(let helper, let range, let code):
+                output.flush()
+                fputs(HelperFailureMessage.render(helper: helper, code: code, range: range, in: script), stderr)
             default:
                 break
             }
@@ -82,7 +96,8 @@ public final class TraceSession {
         try watch?.storeChildPID(in: object)
         var targetPID: Int32?
         if case .pid(let pid) = options.process { targetPID = pid }
-        let attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        var attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        attacher.breakpointPID = targetPID ?? watch?.pid
         // BEGIN runs before the other probes attach, so its records are first in the ring buffer.
         try attacher.run(.begin)
         let count = try attacher.attachAll()
@@ -93,6 +108,10 @@ public final class TraceSession {
         try watch?.release()
 
         while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
+            if mapsRequested != 0 {
+                mapsRequested = 0
+                printAllMaps()
+            }
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
                 if !watch.pollEvents(events, timeoutMs: 200) { break }
@@ -104,6 +123,7 @@ public final class TraceSession {
 
         metrics?.stop()
         // No new events once detached; then drain what is queued, run END, drain its output.
+        watchpoints.releaseAll()
         object.detachAll()
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
@@ -138,13 +158,21 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
-        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
         // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
         output.flush()
         fputs(options.format.exitPreamble, stdout)
         fflush(stdout)
+        printAllMaps()
+    }
+
+    /// Every map as at exit, without the blank lines before them: SIGUSR1 while tracing.
+    private func printAllMaps() {
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
+        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
+        // Lines of events already received come first.
+        sink.flushPartialLines()
         output.write(options.format.mapsAtExit(snapshots))
+        output.flush()
     }
 
     /// Records the ring buffer or perf buffers could not take and map updates dropped because
@@ -185,11 +213,14 @@ public final class TraceSession {
         // A reader that goes away (`| head -1`) shows up as EPIPE from a write, which stops
         // tracing cleanly instead of killing swtrace mid-teardown.
         signal(SIGPIPE, SIG_IGN)
-        // SIGUSR1 must never end a trace (bpftrace prints the maps on it).
-        // A handler installed elsewhere (printing maps) stays; the default (nil) would kill.
-        var current = sigaction()
-        sigaction(SIGUSR1, nil, &current)
-        if current.__sigaction_handler.sa_handler == nil { signal(SIGUSR1, SIG_IGN) }
+        // No SA_RESTART: the signal interrupts the ring buffer's epoll_wait, so the maps are
+        // printed at once rather than at the next event or poll timeout.
+        mapsRequested = 0
+        var usr1 = sigaction()
+        usr1.__sigaction_handler.sa_handler = { _ in mapsRequested = 1 }
+        sigemptyset(&usr1.sa_mask)
+        usr1.sa_flags = 0
+        sigaction(SIGUSR1, &usr1, nil)
     }
 }
 
@@ -243,7 +274,7 @@ final class EventSink {
         case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
         case .system(let bytes): deliver(format.system(bytes), record)
         case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap:
+        case .printMap, .clearMap, .zeroMap, .helperError, .watchpointArm, .unwatch:
             flushPartialLines()
             mapAction?(decoded)
         }
