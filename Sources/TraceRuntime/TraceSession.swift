@@ -93,13 +93,17 @@ public final class TraceSession {
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
 
+        output.batching = true
         while stopRequested == 0, !sink.exitRequested {
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
-                if !watch.pollEvents(rb, timeoutMs: 200) { break }
+                let alive = watch.pollEvents(rb, timeoutMs: 200)
+                output.flushBatch()
+                if !alive { break }
                 continue
             }
             let n = ring_buffer__poll(rb, 200)
+            output.flushBatch()
             if n < 0, n != -EINTR { break }
         }
 
@@ -114,6 +118,8 @@ public final class TraceSession {
         try attacher.run(.end)
         ring_buffer__consume(rb)
         sink.flushPartialLines()
+        output.flushBatch()
+        output.batching = false
         printMapsAtExit()
         reportLostEvents()
         output.flush()
@@ -171,76 +177,5 @@ public final class TraceSession {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
-    }
-}
-
-/// Receives records from libbpf's ring-buffer callback.
-final class EventSink {
-    let formatter: EventFormatter
-    let output: OutputStream
-    var exitRequested = false
-    /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
-    var exitCode: Int32 = 0
-    /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
-    var ignoreExit = false
-    var malformed: UInt64 = 0
-    /// print/clear/zero of whole maps, done by the session that can read them.
-    var mapAction: ((EventFormatter.Decoded) -> Void)?
-    /// Text after the last newline each CPU sent: printed once its line is complete, so lines
-    /// from different CPUs never interleave.
-    private var partialLines: [Int: [UInt8]] = [:]
-
-    let format: OutputFormat
-    /// Text output keeps each CPU's partial lines together; JSON messages are whole lines already.
-    let assemblesLines: Bool
-
-    init(formatter: EventFormatter, output: OutputStream, format: OutputFormat) {
-        self.formatter = formatter
-        self.output = output
-        self.format = format
-        assemblesLines = format is TextOutputFormat
-    }
-
-    private func deliver(_ bytes: [UInt8], _ record: UnsafeRawBufferPointer) {
-        if assemblesLines { emit(bytes, cpu: EventFormatter.cpu(of: record)) } else { output.write(bytes) }
-    }
-
-    func handle(_ record: UnsafeRawBufferPointer) {
-        // Records queued behind exit() are dropped, as bpftrace stops at exit().
-        if exitRequested { return }
-        let decoded = formatter.decode(record)
-        switch decoded {
-        case .printf(let bytes): deliver(format.printf(bytes), record)
-        case .join(let bytes): deliver(format.join(bytes), record)
-        case .value(let v): deliver(Array(format.value(v).utf8), record)
-        case .exit(let code):
-            if !ignoreExit {
-                exitRequested = true
-                if let code { exitCode = code }
-            }
-        case .time(let bytes): deliver(format.time(bytes), record)
-        case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
-        case .system(let bytes): deliver(format.system(bytes), record)
-        case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap:
-            flushPartialLines()
-            mapAction?(decoded)
-        }
-    }
-
-    private func emit(_ bytes: [UInt8], cpu: Int) {
-        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
-            partialLines[cpu, default: []] += bytes
-            return
-        }
-        if let pending = partialLines.removeValue(forKey: cpu) { output.write(pending) }
-        output.write(bytes[...lastNewline])
-        if lastNewline + 1 < bytes.count { partialLines[cpu] = Array(bytes[(lastNewline + 1)...]) }
-    }
-
-    /// Prints text that never got its newline (at exit).
-    func flushPartialLines() {
-        for cpu in partialLines.keys.sorted() { output.write(partialLines[cpu] ?? []) }
-        partialLines.removeAll()
     }
 }
