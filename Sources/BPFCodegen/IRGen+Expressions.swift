@@ -5,8 +5,8 @@ import ScriptParser
 extension IRGen {
     /// Emits an expression evaluated for its side effects (a call, an increment).
     func emitEffect(_ e: Expr) throws {
-        if case .call(let name, let args) = e.kind {
-            try emitCall(e, name: name, args: args)
+        if case .function(let function, let args) = e.kind {
+            try emitCall(e, function, args: args)
             return
         }
         if e.type.isAggregate { return }
@@ -26,16 +26,16 @@ extension IRGen {
         case .builtin(let b):
             return emitBuiltin(b)
         case .tracepointField(let f):
-            return emitFieldLoad(f, e.type)
+            return try emitFieldLoad(f, e.type)
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
             return try emitMapRead(name, keys)
         case .increment(let target, let inc, let prefix):
             return try emitIncrement(target, increment: inc, prefix: prefix)
-        case .call("has_key", let args):
+        case .function(.hasKey, let args):
             return try emitHasKey(args)
-        case .call("len", let args):
+        case .function(.len, let args):
             return try emitMapLength(args)
         case .cast(_, let inner):
             return emitCast(try emitInt(inner), to: e.type)
@@ -134,7 +134,7 @@ extension IRGen {
     }
 
     /// An integer or pointer field of the tracepoint record: a direct load from the context.
-    func emitFieldLoad(_ f: TracepointField, _ type: SType) -> LLVMValueRef {
+    func emitFieldLoad(_ f: TracepointField, _ type: SType) throws -> LLVMValueRef {
         let width: LLVMTypeRef
         switch f.size {
         case 1: width = m.i8
@@ -142,7 +142,7 @@ extension IRGen {
         case 4: width = m.i32
         default: width = m.i64
         }
-        let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset), LLVMPointerType(width, 0), "")
+        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), f.offset), LLVMPointerType(width, 0), "")
         let v = LLVMBuildLoad2(builder, width, p, f.name)!
         if f.size >= 8 { return v }
         return type.isSigned ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")

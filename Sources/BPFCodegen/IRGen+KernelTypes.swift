@@ -44,7 +44,7 @@ extension IRGen {
                 throw CodegenError("this array element cannot be read", range: e.range)
             }
             let elementSize = f.size / count
-            let source = m.byteOffset(context!, f.offset + Int(i) * elementSize)
+            let source = m.byteOffset(try probeContext(), f.offset + Int(i) * elementSize)
             m.callHelper(.probeReadKernel, [dest, m.const64(min(capacity, elementSize)), source])
             return true
         }
@@ -102,7 +102,7 @@ extension IRGen {
             throw CodegenError("this array element cannot be read", range: e.range)
         }
         let width = LLVMIntTypeInContext(m.context, UInt32(bits))!
-        let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset + Int(i) * (f.size / count)), LLVMPointerType(width, 0), "")
+        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), f.offset + Int(i) * (f.size / count)), LLVMPointerType(width, 0), "")
         let v = LLVMBuildLoad2(builder, width, p, "")!
         if bits >= 64 { return v }
         return signed ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")

@@ -83,8 +83,8 @@ extension IRGen {
 
     func emitMapAssignment(_ name: String, _ keys: [Expr], _ op: BinaryOp?, _ value: Expr) throws {
         let (map, d) = try mapGlobal(name)
-        if case .call(let fn, let args) = value.kind, d.info.value.isAggregation {
-            try emitAggregation(map, d, keys, fn, args)
+        if case .function(let fn, let args) = value.kind, fn.isAggregation, d.info.value.isAggregation {
+            try emitAggregation(map, d, keys, args)
             return
         }
         let key = try emitMapKey(d, keys)
@@ -191,7 +191,7 @@ extension IRGen {
         return LLVMBuildZExt(builder, LLVMBuildIsNotNull(builder, p, ""), m.i64, "")
     }
 
-    func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ fn: String, _ args: [Expr]) throws {
+    func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ args: [Expr]) throws {
         let value = try args.first.map { try emitInt($0) } ?? m.const64(1)
         let key = try emitMapKey(d, keys)
         if d.isArray {
@@ -279,8 +279,8 @@ extension IRGen {
     }
 
     /// delete(@m[k]) in the kernel; print/clear/zero are asks to user space, which owns whole-map work.
-    func emitMapFunction(_ e: Expr, _ fn: String, _ args: [Expr]) throws {
-        if fn == "print", let v = args.first, !isWholeMap(v) {
+    func emitMapFunction(_ e: Expr, _ fn: BuiltinFunction, _ args: [Expr]) throws {
+        if fn == .print, let v = args.first, !isWholeMap(v) {
             let slot = ArgumentSlot.of(v.type, at: 8)
             let int = v.type.isAggregate ? nil : try emitInt(v)
             let id = addEvent(.printValue(slot))
@@ -293,11 +293,11 @@ extension IRGen {
         let (map, d) = try mapGlobal(name)
         guard let index = scriptMaps[name]?.index else { return }
         switch fn {
-        case "delete":
+        case .delete:
             m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
-        case "clear":
+        case .clear:
             withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
-        case "zero":
+        case .zero:
             withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
         default:
             func literal(_ i: Int) -> UInt64 {

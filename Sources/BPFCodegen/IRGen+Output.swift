@@ -4,13 +4,13 @@ import ScriptParser
 /// Calls that send records to user space: printf, join, exit. Each reserves a fixed-size record
 /// in the ring buffer, fills it in place and submits it; a full buffer bumps the lost counter.
 extension IRGen {
-    func emitCall(_ e: Expr, name: String, args: [Expr]) throws {
-        switch name {
-        case "printf": try emitPrintf(args)
-        case "join": try emitJoin(args)
-        case "exit" where args.isEmpty: emitExit()
-        case "str", "has_key": break  // values with no effect
-        case "delete", "clear", "zero", "print": try emitMapFunction(e, name, args)
+    func emitCall(_ e: Expr, _ function: BuiltinFunction, args: [Expr]) throws {
+        switch function {
+        case .printf: try emitPrintf(args)
+        case .join: try emitJoin(args)
+        case .exit where args.isEmpty: emitExit()
+        case .str, .hasKey: break  // values with no effect
+        case .delete, .clear, .zero, .print: try emitMapFunction(e, function, args)
         default:
             if try emitFunctionEffect(e) { return }
             if e.type.isAggregate { return }

@@ -13,7 +13,7 @@ extension IRGen {
             let (pointer, offset) = try valueAddress(e)
             copyBytes(dest, m.byteOffset(pointer, offset), e.type.size, destAlign: 8, sourceAlign: 8)
             return
-        case .call(_, let args):
+        case .function(_, let args):
             try emitRenderedCall(rendering, args, e, into: dest)
         default:
             throw CodegenError("this expression cannot be used here", range: e.range)
@@ -71,7 +71,7 @@ extension IRGen {
     func emitBytes(_ e: Expr, count: Int, into dest: LLVMValueRef) throws {
         switch e.kind {
         case .tracepointField(let f):
-            guard let context else { throw CodegenError("args cannot be read here", range: e.range) }
+            let context = try probeContext()
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
             storeLiteral(Array(bytes.prefix(count)), into: dest)

@@ -18,9 +18,7 @@ extension IRGen {
     /// frames in the depth's stack map; user space symbolizes them when it prints the value.
     /// A failed walk leaves a negative id, which prints as an empty stack.
     func emitStack(_ stack: StackType, _ e: Expr, into dest: LLVMValueRef) throws {
-        guard let context else {
-            throw CodegenError("\(stack.user ? "ustack" : "kstack") cannot be used inside a for loop over a map", range: e.range)
-        }
+        let context = try probeContext()
         let map = stackMap(limit: stack.limit)
         let userStack: UInt64 = 1 << 8  // BPF_F_USER_STACK
         let id = m.callHelper(.getStackID, [context, LLVMBuildBitCast(builder, map, m.i8p, ""),

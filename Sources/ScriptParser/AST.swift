@@ -189,6 +189,9 @@ public struct Expr: Sendable {
         case tracepointField(TracepointField)
         /// A probe-dependent value (`arg0`, `retval`, `func`, …).
         case probeValue(ProbeValue)
+        /// A checked call (or a builtin that lowers like one, `kstack`), resolved from `.call`
+        /// or `.identifier`: codegen switches on the function, never on its name.
+        case function(BuiltinFunction, args: [Expr])
 
         // Kernel types (TypeChecker+KernelTypes.swift): resolved from `.identifier`, `.field`,
         // `.unary`, `.index` and `.binary`; `.index` and `.cast` keep their own cases, typed.

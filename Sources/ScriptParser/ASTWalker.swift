@@ -31,7 +31,7 @@ enum ASTWalker {
              .builtin, .tracepointField, .probeValue:
             return []
         case .map(_, let keys): return keys
-        case .call(_, let args): return args
+        case .call(_, let args), .function(_, let args): return args
         case .unary(_, let a), .field(let a, _, _), .tupleElement(let a, _), .cast(_, let a),
              .increment(let a, _, _), .sizeofExpr(let a):
             return [a]

@@ -140,3 +140,35 @@ public struct PerfEventTarget: Hashable, Sendable {
         self.kind = kind; self.name = name; self.config = config; self.count = count
     }
 }
+
+/// What the kernel hands a probe's program as its context: it decides which builtins can be
+/// read and how. Attach points that share a program share this.
+public enum ProbeContext: String, Sendable {
+    /// BEGIN/END: run once on demand; nothing about an event to read.
+    case none
+    /// A tracepoint's record (`args->NAME`, laid out by its tracefs format).
+    case tracepointRecord
+    /// `struct pt_regs`: kprobes, uprobes and USDT (argument registers, `reg()`).
+    case registers
+    /// A raw tracepoint's arguments: an array of u64, typed from BTF.
+    case rawTracepointArguments
+    /// fentry/fexit: the traced function's arguments (and return value) as u64 slots, typed from BTF.
+    case btfArguments
+    /// `struct bpf_perf_event_data`: profile, interval, software and hardware events; it starts
+    /// with the interrupted `pt_regs`.
+    case perfEvent
+}
+
+extension ResolvedAttachPoint {
+    /// The context this attach point's program receives.
+    public var programContext: ProbeContext {
+        switch self {
+        case .begin, .end: return .none
+        case .tracepoint: return .tracepointRecord
+        case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt: return .registers
+        case .rawTracepoint: return .rawTracepointArguments
+        case .fentry, .fexit: return .btfArguments
+        case .profile, .interval, .perfEvent: return .perfEvent
+        }
+    }
+}

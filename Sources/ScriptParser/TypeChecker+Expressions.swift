@@ -1,6 +1,8 @@
 /// Expression typing: literals, builtins, `args` fields, operators.
 extension TypeChecker {
-    mutating func checkExpr(_ e: Expr) -> Expr {
+    /// Types one expression (its operands through `checkExpr`); see `checkExpr` for the rules
+    /// applied to every typed node.
+    mutating func typeExpr(_ e: Expr) -> Expr {
         var out = e
         switch e.kind {
         case .integer(let v):
@@ -8,12 +10,12 @@ extension TypeChecker {
         case .string(let bytes):
             out.type = .string(capacity: bytes.count + 1)
         case .identifier(let name):
-            return checkIdentifier(e, name)
+            return Self.resolvedFunction(checkIdentifier(e, name))
         case .builtin(let b):
             out.type = b.type
         case .tracepointField(let f):
             out.type = fieldType(f)
-        case .probeValue:
+        case .probeValue, .function:
             break  // typed when resolved
         case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset:
             break  // kernel types: typed when resolved (TypeChecker+KernelTypes.swift)
@@ -29,7 +31,7 @@ extension TypeChecker {
         case .field(let base, let name, _):
             return checkField(e, base: base, name: name)
         case .call(let name, let args):
-            return checkCall(e, name: name, args: args)
+            return Self.resolvedFunction(checkCall(e, name: name, args: args))
         case .unary(let op, let a):
             let ta = checkExpr(a)
             out.kind = .unary(op, ta)

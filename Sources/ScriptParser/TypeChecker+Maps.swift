@@ -18,7 +18,7 @@ extension TypeChecker {
             }
             guard let (agg, typedArgs) = checkAggregation(value, fn, args) else { return stmt }
             valueType = agg
-            v = Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void)
+            v = Self.resolvedFunction(Expr(.call(name: fn, args: typedArgs), range: value.range, type: .void))
         } else {
             v = checkExpr(value)
             guard v.type != .none else { return stmt }
@@ -26,7 +26,10 @@ extension TypeChecker {
                 diagnostics.append(.error(value.range, "\(op?.rawValue ?? "")= needs an integer, got \(v.type)"))
                 return stmt
             }
-            guard let plain = plainValueType(v) else { return stmt }
+            guard let plain = plainValueType(v) else {
+                diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "@" + name)))
+                return stmt
+            }
             valueType = .plain(plain)
         }
         guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }

@@ -13,6 +13,11 @@ public struct TypeChecker {
     var scopes: [[String: SType]] = []
     var loopDepth = 0
     var inForBody = false
+    /// False inside a `for` body over a map: it runs as a callback the kernel calls without the
+    /// probe's context (TypeChecker+ProbeContext.swift).
+    var hasProbeContext = true
+    /// The script, for quoting what a diagnostic is about.
+    var source: SourceFile?
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
     var maps: [String: MapInfo] = [:]
     /// Maps assigned or aggregated somewhere (not only read).
@@ -35,6 +40,7 @@ public struct TypeChecker {
                              options: FrontEndOptions = FrontEndOptions()) -> (TypedProgram?, Diagnostics) {
         var checker = TypeChecker(catalog: catalog)
         checker.settings = options.settings
+        checker.source = source
         checker.positionalArguments = options.positionalArguments
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
@@ -88,6 +94,8 @@ public struct TypeChecker {
         self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
         scopes = [[:]]
+        hasProbeContext = true
+        inForBody = false
         loopDepth = 0
         let errorsBefore = diagnostics.errors.count
         var predicate: Expr?
@@ -130,7 +138,13 @@ public struct TypeChecker {
     mutating func checkStmt(_ stmt: Stmt) -> Stmt {
         switch stmt.kind {
         case .expr(let e):
-            return Stmt(.expr(checkExpr(e)), range: stmt.range)
+            let typed = checkExpr(e)
+            switch typed.type {
+            case .record, .array:
+                diagnostics.append(.error(e.range, "a whole \(typed.type) cannot be used as a value: read one of its fields or elements"))
+            default: break
+            }
+            return Stmt(.expr(typed), range: stmt.range)
         case .assign(let target, let op, let value):
             return checkAssignment(stmt, target: target, op: op, value: value)
         case .ifElse(let cond, let then, let otherwise):
@@ -188,15 +202,17 @@ public struct TypeChecker {
         }
         let keyType = info.keyTypes.count == 1 ? info.keyTypes[0] : SType.tuple(info.keyTypes)
         let pairType = SType.tuple([keyType, valueType])
-        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody
+        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody, savedContext = hasProbeContext
         scopes = [[variable: pairType]]
         loopDepth = 1
         inForBody = true
+        hasProbeContext = false
         variablesRead.insert(variable)
         let typedBody = checkBlock(body)
         scopes = savedScopes
         loopDepth = savedLoopDepth
         inForBody = savedInFor
+        hasProbeContext = savedContext
         var typedMap = map
         typedMap.type = pairType
         return Stmt(.forMap(variable: variable, map: typedMap, body: typedBody), range: stmt.range)
@@ -233,6 +249,10 @@ public struct TypeChecker {
             diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
             return stmt
         }
+        guard v.type.isStorable else {
+            diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "$" + name)))
+            return stmt
+        }
         var declared = lookupVariable(name)
         if variableAssignments[name] == nil { variableAssignments[name] = target.range }
         if declared == nil {
@@ -246,6 +266,19 @@ public struct TypeChecker {
         var t = target
         t.type = declared ?? v.type
         return Stmt(.assign(target: t, op: nil, value: v), range: stmt.range)
+    }
+
+    /// Why a value of `type` cannot be kept in a variable or map: a whole struct or array lives
+    /// in kernel memory, and only its members and elements are copied out.
+    static func notAValue(_ type: SType, storedIn place: String) -> String {
+        switch type {
+        case .record, .array:
+            return "a whole \(type) cannot be stored in \(place): read one of its fields or elements"
+        case .void:
+            return "this call returns no value to store in \(place)"
+        default:
+            return "a value of type \(type) cannot be stored in \(place)"
+        }
     }
 
     static func assignable(_ from: SType, to: SType) -> Bool {
@@ -266,6 +299,14 @@ public struct TypeChecker {
 }
 
 extension SType {
+    /// What a variable or map can hold: values copied out of the kernel into BPF memory.
+    var isStorable: Bool {
+        switch self {
+        case .integer, .string, .pointer, .tuple, .rendered: return true
+        case .none, .void, .array, .record: return false
+        }
+    }
+
     func withSign(_ signed: Bool) -> SType {
         if case .integer(let bits, _) = self { return .integer(bits: bits, signed: signed) }
         return self

@@ -62,6 +62,8 @@ public struct TypedProbe: Sendable {
     public var range: SourceRange
     /// The probe as written by the user (first attach point), for messages.
     public var displayName: String
+    /// What the program receives from the kernel (the same for all of its attach points).
+    public var context: ProbeContext { attachPoints.first?.programContext ?? .none }
     public init(attachPoints: [ResolvedAttachPoint], tracepointFormat: TracepointFormat?, predicate: Expr?,
                 body: Block, range: SourceRange, displayName: String) {
         self.attachPoints = attachPoints; self.tracepointFormat = tracepointFormat; self.predicate = predicate
