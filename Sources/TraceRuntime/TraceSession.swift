@@ -107,11 +107,11 @@ public final class TraceSession {
             if n < 0, n != -EINTR { break }
         }
 
-        // No new events once detached; then drain what is queued, run END, drain its output.
-        object.detachAll()
-        // After exit() the sink drops what follows it, including records sent while detaching
-        // (uprobe detach waits for RCU, long enough for more events); END's own consume below
-        // must not print them.
+        // No new effects once the stop flag is set (the probes stay attached until the end:
+        // ProbeRelease); then drain what is queued, run END, drain its output.
+        if !object.stopProbes() { object.detachAll() }
+        // After exit() the sink drops what follows it, including records sent before the flag
+        // was seen; END's own consume below must not print them.
         ring_buffer__consume(rb)
         sink.exitRequested = false
         sink.ignoreExit = true
@@ -123,6 +123,8 @@ public final class TraceSession {
         printMapsAtExit()
         reportLostEvents()
         output.flush()
+        fflush(stdout)
+        ProbeRelease.detach(object)
         return sink.exitCode
     }
 
