@@ -123,6 +123,25 @@ enum ValueText {
         }
     }
 
+    /// The text form, appended to `out`.
+    static func append(_ v: PrintableValue, into out: inout [UInt8]) {
+        switch v {
+        case .signed(let x):
+            PrintfPlan.appendInteger(x.magnitude, negative: x < 0, hex: false, padding: PrintfPlan.Padding(), into: &out)
+        case .unsigned(let x):
+            PrintfPlan.appendInteger(x, negative: false, hex: false, padding: PrintfPlan.Padding(), into: &out)
+        case .string(let s):
+            out += s.utf8
+        case .tuple(let xs):
+            out.append(UInt8(ascii: "("))
+            for (i, x) in xs.enumerated() {
+                if i > 0 { out += ", ".utf8 }
+                append(x, into: &out)
+            }
+            out.append(UInt8(ascii: ")"))
+        }
+    }
+
     /// JSON form: strings quoted and escaped, tuples as arrays without spaces: `[1,"abc"]`.
     static func json(_ v: PrintableValue) -> String {
         switch v {

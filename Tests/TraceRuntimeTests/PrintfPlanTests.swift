@@ -76,3 +76,31 @@ final class PrintfPlanTests: XCTestCase {
         XCTAssertEqual(JSONOutputFormat().printf(Array("x\n".utf8)), Array(#"{"type": "printf", "data": "x\n"}"#.utf8) + [10])
     }
 }
+
+/// Map text is written into one byte buffer; each value must read as ValueText.text writes it.
+final class ValueTextBytesTests: XCTestCase {
+    func testAppendedValuesMatchTheirText() {
+        let values: [PrintableValue] = [.signed(0), .signed(-1), .signed(Int64.min), .signed(Int64.max), .unsigned(UInt64.max),
+                                        .unsigned(42), .string(""), .string("sshd é"),
+                                        .tuple([.signed(-3), .string("a, b"), .tuple([.unsigned(7), .string("")])])]
+        for v in values {
+            var out: [UInt8] = []
+            ValueText.append(v, into: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), ValueText.text(v))
+        }
+    }
+
+    func testAHundredThousandKeysPrintInValueOrder() {
+        let entries = (0..<100_000).map { i in
+            MapEntry(keys: [.unsigned(UInt64(i))], value: .scalar(.unsigned(UInt64((i * 7919) % 100_000))))
+        }
+        let text = MapPrinter.text(MapSnapshot(name: "@m", kind: .count, entries: entries))
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 100_000)
+        // 7919 is prime to 100,000: every value appears once, so the order is fully determined.
+        for (n, line) in lines.enumerated() {
+            guard line.hasSuffix(": \(n)") else { return XCTFail("line \(n) is \(line)") }
+        }
+        XCTAssertEqual(lines.first, "@m[0]: 0")
+    }
+}
