@@ -142,8 +142,7 @@ extension IRGen {
         case 4: width = m.i32
         default: width = m.i64
         }
-        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), f.offset), LLVMPointerType(width, 0), "")
-        let v = LLVMBuildLoad2(builder, width, p, f.name)!
+        let v = try loadContext(width, at: f.offset, name: f.name)
         if f.size >= 8 { return v }
         return type.isSigned ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")
     }

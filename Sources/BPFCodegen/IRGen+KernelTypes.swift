@@ -102,8 +102,7 @@ extension IRGen {
             throw CodegenError("this array element cannot be read", range: e.range)
         }
         let width = LLVMIntTypeInContext(m.context, UInt32(bits))!
-        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), f.offset + Int(i) * (f.size / count)), LLVMPointerType(width, 0), "")
-        let v = LLVMBuildLoad2(builder, width, p, "")!
+        let v = try loadContext(width, at: f.offset + Int(i) * (f.size / count))
         if bits >= 64 { return v }
         return signed ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")
     }

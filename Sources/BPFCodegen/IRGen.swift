@@ -40,6 +40,8 @@ final class IRGen {
         return size
     }
 
+    /// Context loads emitted so far: each passes through `llvm.bpf.passthrough` with its own number.
+    var passthroughCount = 0
     /// For-loop callbacks emitted so far (their functions are named after the count).
     var forCallbackCount = 0
     /// Regions of the probe's per-CPU scratch map, for buffers too big for the stack (IRGen+Scratch).
@@ -220,8 +222,10 @@ final class IRGen {
             return
         }
         guard case .variable(let name) = target.kind else {
-            throw CodegenError("only variables can be assigned", range: target.range)
+            throw CodegenError("internal error: only variables can be assigned", range: target.range)
         }
+        // A whole-struct variable is never read (the checker refuses every use of one): no copy.
+        if case .record = target.type { return }
         let storage: LLVMValueRef
         if let existing = lookupVariable(name) {
             storage = existing.storage

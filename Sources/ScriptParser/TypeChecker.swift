@@ -249,7 +249,9 @@ public struct TypeChecker {
             diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
             return stmt
         }
-        guard v.type.isStorable else {
+        // A whole struct may be named by a variable (bpftrace accepts it), but nothing copies it:
+        // every read of such a variable is refused (TypeChecker+RecordFields.swift).
+        guard v.type.isStorable || v.type.isRecordValue else {
             diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "$" + name)))
             return stmt
         }
@@ -299,6 +301,8 @@ public struct TypeChecker {
 }
 
 extension SType {
+    var isRecordValue: Bool { if case .record = self { return true }; return false }
+
     /// What a variable or map can hold: values copied out of the kernel into BPF memory.
     var isStorable: Bool {
         switch self {
