@@ -11,19 +11,39 @@ public enum MapPrinter {
     public static func text(_ m: MapSnapshot, top: Int? = nil, divisor: UInt64? = nil) -> String {
         let div = effectiveDivisor(divisor)
         let entries = kept(sortedEntries(m), kind: m.kind, top: top)
-        let elements = entries.map { entry -> String in
-            let key = m.name + (entry.keys.isEmpty ? "" : "[" + entry.keys.map(ValueText.text).joined(separator: ", ") + "]")
+        // One buffer for the whole map: maps of 100,000 keys print in milliseconds.
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * (m.name.utf8.count + 24))
+        for entry in entries {
+            out += m.name.utf8
+            if !entry.keys.isEmpty {
+                out.append(UInt8(ascii: "["))
+                for (i, part) in entry.keys.enumerated() {
+                    if i > 0 { out += ", ".utf8 }
+                    ValueText.append(part, into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
             switch m.kind {
             case .hist, .lhist:
-                return key + ": \n" + histogramText(entry.value, kind: m.kind, divisor: div)
+                out += ": \n".utf8
+                out += histogramText(entry.value, kind: m.kind, divisor: div).utf8
             case .count, .sum, .min, .max, .avg, .stats, .plain:
-                return key + ": " + scalarText(entry.value, divisor: div)
+                out += ": ".utf8
+                if case .scalar(let x) = entry.value, div == 1 {
+                    ValueText.append(x, into: &out)
+                } else {
+                    out += scalarText(entry.value, divisor: div).utf8
+                }
             }
+            out.append(UInt8(ascii: "\n"))
         }
+        if entries.isEmpty { out.append(UInt8(ascii: "\n")) }
         switch m.kind {
-        case .avg, .stats: return elements.joined(separator: "\n") + "\n\n"
-        case .count, .sum, .min, .max, .hist, .lhist, .plain: return elements.joined(separator: "\n") + "\n"
+        case .avg, .stats: out.append(UInt8(ascii: "\n"))
+        case .count, .sum, .min, .max, .hist, .lhist, .plain: break
         }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// JSON form, one line: `{"type": "map"|"hist"|"stats", "data": {"@name": ...}}`. An empty
@@ -67,25 +87,30 @@ public enum MapPrinter {
     /// - anything else (strings, tuples): by key, first key part first; integer key parts as
     ///   unsigned (so -1 comes last), string parts byte-wise.
     public static func sortedEntries(_ m: MapSnapshot) -> [MapEntry] {
-        var entries = m.entries
+        let entries = m.entries
+        // The sorts move indices, not entries (whose arrays would be retained and released at
+        // every move); the same algorithm over the same comparisons gives the same order.
+        var order = Array(entries.indices)
         switch m.kind {
         case .hist, .lhist:
-            entries.sort { KeyBytes.less($0.keys, $1.keys) }
-            LibstdcxxSort.sort(&entries) { histogramTotal($0.value) < histogramTotal($1.value) }
+            order.sort { KeyBytes.less(entries[$0].keys, entries[$1].keys) }
+            let totals = entries.map { histogramTotal($0.value) }
+            LibstdcxxSort.sort(&order) { totals[$0] < totals[$1] }
         case .avg, .stats:
-            entries.sort { KeyBytes.less($0.keys, $1.keys) }
-            LibstdcxxSort.sort(&entries) { average($0.value) < average($1.value) }
+            order.sort { KeyBytes.less(entries[$0].keys, entries[$1].keys) }
+            let averages = entries.map { average($0.value) }
+            LibstdcxxSort.sort(&order) { averages[$0] < averages[$1] }
         case .count, .sum, .min, .max, .plain:
-            if entries.allSatisfy({ integerValue($0.value) != nil }) {
-                LibstdcxxSort.sort(&entries) { a, b in
-                    guard let x = integerValue(a.value), let y = integerValue(b.value) else { return false }
-                    return x < y
-                }
+            let integers = entries.compactMap { integerValue($0.value) }
+            if integers.count == entries.count {
+                LibstdcxxSort.sort(&order) { integers[$0] < integers[$1] }
             } else {
-                sortByKey(&entries)
+                var sorted = entries
+                sortByKey(&sorted)
+                return sorted
             }
         }
-        return entries
+        return order.map { entries[$0] }
     }
 
     // MARK: - Values
