@@ -61,8 +61,20 @@ final class MetricsEncoder {
             let name = base.hasSuffix("_total") ? String(base.dropLast(6)) : base
             header(format == .openMetrics ? name : name + "_total", help: help, type: "counter", format: format, into: &out)
             let labels = MetricNames.labels(keyNames: map.keyNames, count: map.keyCount, reserved: [])
-            let sampleName = name + "_total"
-            for e in entries { sample(sampleName, PageWriter.labels(labels, e.keys), e.value, into: &out) }
+            // One sample per entry, the common case of a big map: written straight into the page.
+            let sampleName = Array((name + "_total").utf8)
+            let labelBytes = labels.map { Array($0.utf8) }
+            for e in entries {
+                out.write(sampleName)
+                if !labelBytes.isEmpty {
+                    out.byte(UInt8(ascii: "{"))
+                    out.labels(labelBytes, e.keys)
+                    out.byte(UInt8(ascii: "}"))
+                }
+                out.byte(UInt8(ascii: " "))
+                if case .scalar(.signed(let v)) = e.value { out.write(v) } else if case .scalar(.unsigned(let v)) = e.value { out.write(v) }
+                out.byte(UInt8(ascii: "\n"))
+            }
         case .min, .max, .avg, .plain:
             if map.valueIsText { help += "; the value is the label 'value'" }
             header(base, help: help, type: "gauge", format: format, into: &out)

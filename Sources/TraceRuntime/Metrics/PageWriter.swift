@@ -11,14 +11,20 @@ struct PageWriter {
 
     mutating func write(_ v: UInt64) {
         if v < 10 { return bytes.append(0x30 + UInt8(v)) }
-        var digits: (UInt64, Int) = (v, 0)
+        var length = 0
+        var rest = v
+        while rest > 0 { length += 1; rest /= 10 }
         let start = bytes.count
-        while digits.0 > 0 {
-            bytes.append(0x30 + UInt8(digits.0 % 10))
-            digits.0 /= 10
-            digits.1 += 1
+        bytes.append(contentsOf: repeatElement(0x30, count: length))
+        rest = v
+        bytes.withUnsafeMutableBufferPointer { b in
+            var i = start + length - 1
+            while rest > 0 {
+                b[i] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+                i -= 1
+            }
         }
-        bytes[start...].reverse()
     }
 
     mutating func write(_ v: Int64) {
@@ -48,13 +54,19 @@ struct PageWriter {
     /// `a="x",b="y"`: an entry's labels, written once and reused for each of its samples.
     static func labels(_ names: [String], _ values: [PrintableValue]) -> [UInt8] {
         var w = PageWriter(capacity: 64)
-        for (i, (name, value)) in zip(names, values).enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.write(name)
-            w.write("=\"")
-            w.labelValue(value)
-            w.byte(UInt8(ascii: "\""))
-        }
+        w.labels(names.map { Array($0.utf8) }, values)
         return w.bytes
+    }
+
+    /// `a="x",b="y"` in place; `names` already as bytes (they are the same for every entry).
+    mutating func labels(_ names: [[UInt8]], _ values: [PrintableValue]) {
+        for i in 0..<min(names.count, values.count) {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            write(names[i])
+            byte(UInt8(ascii: "="))
+            byte(UInt8(ascii: "\""))
+            labelValue(values[i])
+            byte(UInt8(ascii: "\""))
+        }
     }
 }
