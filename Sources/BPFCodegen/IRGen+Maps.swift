@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -86,8 +87,8 @@ extension IRGen {
 
     func emitMapAssignment(_ name: String, _ keys: [Expr], _ op: BinaryOp?, _ value: Expr) throws {
         let (map, d) = try mapGlobal(name)
-        if case .call(let fn, let args) = value.kind, d.info.value.isAggregation {
-            try emitAggregation(map, d, keys, fn, args)
+        if case .function(let fn, let args) = value.kind, fn.isAggregation, d.info.value.isAggregation {
+            try emitAggregation(map, d, keys, args)
             return
         }
         let key = try emitMapKey(d, keys)
@@ -95,7 +96,7 @@ extension IRGen {
             let v = try emitInt(value)
             let signed = d.info.value == .plain(.int64)
             try emitReadModifyWrite(map, key) { old in
-                applyIntegerOp(op, old, v, signed: signed || value.type.isSigned, leftSigned: signed)
+                applyIntegerOp(op, old, v, signed: signed && value.type.isSigned, leftSigned: signed)
             }
             return
         }
@@ -133,8 +134,8 @@ extension IRGen {
         return (LLVMBuildLoad2(builder, m.i64, oldSlot, "")!, LLVMBuildLoad2(builder, m.i64, newSlot, "")!)
     }
 
-    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool) throws -> LLVMValueRef {
-        let delta = m.const64(1)
+    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool, step: Int) throws -> LLVMValueRef {
+        let delta = m.const64(step)
         switch target.kind {
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: target.range) }
@@ -194,7 +195,7 @@ extension IRGen {
         return LLVMBuildZExt(builder, LLVMBuildIsNotNull(builder, p, ""), m.i64, "")
     }
 
-    func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ fn: String, _ args: [Expr]) throws {
+    func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ args: [Expr]) throws {
         let value = try args.first.map { try emitInt($0) } ?? m.const64(1)
         let key = try emitMapKey(d, keys)
         if d.isArray {
@@ -282,8 +283,8 @@ extension IRGen {
     }
 
     /// delete(@m[k]) in the kernel; print/clear/zero are asks to user space, which owns whole-map work.
-    func emitMapFunction(_ e: Expr, _ fn: String, _ args: [Expr]) throws {
-        if fn == "print", let v = args.first, !isWholeMap(v) {
+    func emitMapFunction(_ e: Expr, _ fn: BuiltinFunction, _ args: [Expr]) throws {
+        if fn == .print, let v = args.first, !isWholeMap(v) {
             let slot = ArgumentSlot.of(v.type, at: 8)
             let int = v.type.isAggregate ? nil : try emitInt(v)
             let id = addEvent(.printValue(slot))
@@ -296,19 +297,23 @@ extension IRGen {
         let (map, d) = try mapGlobal(name)
         guard let index = scriptMaps[name]?.index else { return }
         switch fn {
-        case "delete":
+        case .delete where d.isArray:
+            // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
+            // copy: user space clears it, as for clear().
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+        case .delete:
             m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
-        case "clear":
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
-        case "zero":
-            withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
+        case .clear:
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+        case .zero:
+            try withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
         default:
             func literal(_ i: Int) -> UInt64 {
                 if args.count > i, case .integer(let v) = args[i].kind { return v }
                 return 0
             }
             let id = addEvent(.printMap(map: index, top: Int(min(literal(1), UInt64(Int.max))), divisor: literal(2)))
-            withRecord(size: 8, eventID: id) { _ in }
+            try withRecord(size: 8, eventID: id) { _ in }
         }
     }
 

@@ -39,6 +39,7 @@ extension TypeChecker {
         case "pton": return checkPton(e, args)
         case "macaddr": return checkMacaddr(e, args)
         case "strerror": return checkStrerror(e, args)
+        case "signame": return checkSigname(e, args)
         case "bswap": return checkBswap(e, args)
         case "path": return checkPath(e, args)
         case "time": return checkTime(e, args)
@@ -47,6 +48,7 @@ extension TypeChecker {
         case "exit" where !args.isEmpty: return checkExitCode(e, args)
         case "signal": return checkSignal(e, args)
         case "override": return checkOverride(e, args)
+        case "getopt": return checkGetopt(e, args)
         default: return nil
         }
     }
@@ -54,8 +56,8 @@ extension TypeChecker {
     /// Names offered in suggestions and accepted as functions.
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
-        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override",
+        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "signame", "bswap", "path",
+        "time", "strftime", "cat", "system", "signal", "override", "getopt",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

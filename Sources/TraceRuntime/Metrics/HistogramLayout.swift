@@ -1,4 +1,4 @@
-import BPFCodegen
+import TraceContract
 
 /// Where a hist()'s or lhist()'s buckets put their Prometheus `le` bounds.
 ///

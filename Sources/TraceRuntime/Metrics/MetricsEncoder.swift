@@ -1,4 +1,4 @@
-import BPFCodegen
+import TraceContract
 
 /// Writes map snapshots as one exposition page, Prometheus text 0.0.4 or OpenMetrics 1.0.0.
 ///

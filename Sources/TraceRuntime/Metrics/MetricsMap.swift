@@ -1,4 +1,4 @@
-import BPFCodegen
+import TraceContract
 
 /// What the exposition needs to know about one map besides its contents: its name, what its
 /// keys were written as and where, all of it recorded by the compiler in the manifest.

@@ -1,0 +1,267 @@
+import TraceContract
+import CBPF
+import Glibc
+import SystemCatalog
+
+/// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+/// One run of a compiled script: attach, run BEGIN, print events until `exit()` or a signal,
+/// then detach, run END and release everything.
+public final class TraceSession {
+    public struct Options {
+        public var quiet = false
+        public var verbose = false
+        /// Text as bpftrace prints it, or `-f json`.
+        public var format: OutputFormat = TextOutputFormat()
+        /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
+        public var process = TracedProcess.none
+        public var relocation = Relocation.objectBTF
+        /// `--metrics-addr`: serve the maps to Prometheus while tracing (Metrics/).
+        public var metricsAddress: MetricsAddress?
+        public init() {}
+    }
+
+    let object: LoadedObject
+    let output: OutputStream
+    let options: Options
+    /// The script's path (`stdin` for -e), for metric help text.
+    let scriptName: String
+    /// The ring buffer or perf buffers records arrive through (EventChannel.swift).
+    private var channel: EventChannel?
+    private let sink: EventSink
+    /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
+    private let renderer: ValueRenderer
+    /// Keyless aggregations zero()ed since their last clear(): they print their zero value.
+    private let zeroedSlots = ZeroedArraySlots()
+
+    /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
+    public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
+        LibbpfLog.echo = options.verbose
+        object = try LoadedObject(trace: trace, relocation: options.relocation)
+        self.output = output
+        self.options = options
+        scriptName = trace.manifest.script.name
+        renderer = ValueRenderer(object: object)
+        sink = EventSink(formatter: EventFormatter(manifest: trace.manifest, renderer: renderer), output: output,
+                         format: options.format)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
+        let manifest = trace.manifest
+        sink.mapAction = { [unowned output] action in
+            switch action {
+            case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
+                output.write(options.format.map(reader.snapshot(manifest.maps[i]), top: top > 0 ? top : nil,
+                                                divisor: divisor > 0 ? divisor : nil))
+            case .clearMap(let i) where i < manifest.maps.count:
+                reader.clear(manifest.maps[i])
+            case .zeroMap(let i) where i < manifest.maps.count:
+                reader.zero(manifest.maps[i])
+            default:
+                break
+            }
+        }
+    }
+
+    /// Attaches everything, runs until the script exits or a signal arrives, then cleans up.
+    /// Returns the process exit code.
+    public func run() throws -> Int32 {
+        Self.installSignalHandlers()
+        try storeStartTime()
+        let sink = self.sink
+        // While draining after detach, every queued record must pass through (and be dropped
+        // after exit()): stopping there would leave them for END's drain to print.
+        let events = try EventChannel(object: object, sink: sink) {
+            (stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil) && !sink.draining
+        }
+        channel = events
+        let metrics = try startMetricsServer()
+        defer { metrics?.stop() }
+
+        // -c: the child exists (held before exec) so cpid has a value before anything fires.
+        let watch = try ProcessWatch.start(options.process)
+        try watch?.storeChildPID(in: object)
+        var targetPID: Int32?
+        if case .pid(let pid) = options.process { targetPID = pid }
+        let attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        // BEGIN runs before the other probes attach, so its records are first in the ring buffer.
+        try attacher.run(.begin)
+        let count = try attacher.attachAll()
+        if !options.quiet {
+            fputs("Attached \(count) probe\(count == 1 ? "" : "s")\n", stderr)
+        }
+        if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
+        try watch?.release()
+
+        while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
+            // With -p/-c, the traced process exiting ends tracing too.
+            if let watch {
+                if !watch.pollEvents(events, timeoutMs: 200) { break }
+                continue
+            }
+            let n = events.poll(timeoutMs: 200)
+            if n < 0, n != -EINTR { break }
+        }
+
+        metrics?.stop()
+        // No new events once detached; then drain what is queued, run END, drain its output.
+        object.detachAll()
+        // After exit() the sink drops what follows it, including records sent while detaching
+        // (uprobe detach waits for RCU, long enough for more events); END's own consume below
+        // must not print them.
+        sink.draining = true
+        events.consume()
+        sink.exitRequested = false
+        sink.ignoreExit = true
+        try attacher.run(.end)
+        events.consume()
+        sink.flushPartialLines()
+        printMapsAtExit()
+        reportLostEvents()
+        output.flush()
+        if let message = output.writeErrorMessage {
+            fputs("ERROR: \(message)\n", stderr)
+            return 1
+        }
+        return sink.exitCode
+    }
+
+    private func storeStartTime() throws {
+        guard let name = object.manifest.startTimeMap, let fd = object.mapFD(name) else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        var key: UInt32 = 0
+        var value = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        guard bpf_map_update_elem(fd, &key, &value, 0) == 0 else {
+            throw RuntimeError("could not store the start time: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Every map, as bpftrace prints them when a script ends.
+    private func printMapsAtExit() {
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
+        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
+        // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
+        output.flush()
+        fputs(options.format.exitPreamble, stdout)
+        fflush(stdout)
+        output.write(options.format.mapsAtExit(snapshots))
+    }
+
+    /// Records the ring buffer or perf buffers could not take and map updates dropped because
+    /// a map was full, summed over CPUs; never silent.
+    private func reportLostEvents() {
+        let counters = object.manifest.lossCounters
+        // Perf losses are seen twice: by the program (at once) and by libbpf's lost callback
+        // (when the kernel next writes to that CPU's buffer), so the larger count, not the sum.
+        let perfLost = max(lossCounter(slot: counters.perfFullSlot), channel?.lost ?? 0)
+        let lost = lossCounter(slot: counters.bufferFullSlot) + perfLost + sink.malformed
+        if lost > 0 { output.write(options.format.lostEvents(lost)) }
+        let dropped = lossCounter(slot: counters.mapFullSlot)
+        if dropped > 0 {
+            fputs("WARNING: \(dropped) map updates were dropped because a map was full (max_map_keys = \(object.manifest.maxMapKeys)); raise it with BPFTRACE_MAP_KEYS_MAX or config = { max_map_keys = N }\n", stderr)
+        }
+    }
+
+    private func lossCounter(slot: UInt32) -> UInt64 {
+        guard let fd = object.mapFD(object.manifest.lossCounters.map) else { return 0 }
+        let cpus = Int(libbpf_num_possible_cpus())
+        guard cpus > 0 else { return 0 }
+        var values = [UInt64](repeating: 0, count: cpus)
+        var key = slot
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
+    }
+
+    static func installSignalHandlers() {
+        stopRequested = 0
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in stopRequested = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        // A closed terminal stops tracing the way Ctrl-C does: detached, maps printed.
+        sigaction(SIGHUP, &action, nil)
+        // A reader that goes away (`| head -1`) shows up as EPIPE from a write, which stops
+        // tracing cleanly instead of killing swtrace mid-teardown.
+        signal(SIGPIPE, SIG_IGN)
+        // SIGUSR1 must never end a trace (bpftrace prints the maps on it).
+        // A handler installed elsewhere (printing maps) stays; the default (nil) would kill.
+        var current = sigaction()
+        sigaction(SIGUSR1, nil, &current)
+        if current.__sigaction_handler.sa_handler == nil { signal(SIGUSR1, SIG_IGN) }
+    }
+}
+
+/// Receives records from libbpf's ring-buffer callback.
+final class EventSink {
+    let formatter: EventFormatter
+    let output: OutputStream
+    var exitRequested = false
+    /// Set once the probes are detached: the session consumes everything still queued.
+    var draining = false
+    /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
+    var exitCode: Int32 = 0
+    /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
+    var ignoreExit = false
+    var malformed: UInt64 = 0
+    /// print/clear/zero of whole maps, done by the session that can read them.
+    var mapAction: ((EventFormatter.Decoded) -> Void)?
+    /// Text after the last newline each CPU sent: printed once its line is complete, so lines
+    /// from different CPUs never interleave.
+    private var partialLines: [Int: [UInt8]] = [:]
+
+    let format: OutputFormat
+    /// Text output keeps each CPU's partial lines together; JSON messages are whole lines already.
+    let assemblesLines: Bool
+
+    init(formatter: EventFormatter, output: OutputStream, format: OutputFormat) {
+        self.formatter = formatter
+        self.output = output
+        self.format = format
+        assemblesLines = format is TextOutputFormat
+    }
+
+    private func deliver(_ bytes: [UInt8], _ record: UnsafeRawBufferPointer) {
+        if assemblesLines { emit(bytes, cpu: EventFormatter.cpu(of: record)) } else { output.write(bytes) }
+    }
+
+    func handle(_ record: UnsafeRawBufferPointer) {
+        // Records queued behind exit() are dropped, as bpftrace stops at exit().
+        if exitRequested { return }
+        let decoded = formatter.decode(record)
+        switch decoded {
+        case .printf(let bytes): deliver(format.printf(bytes), record)
+        case .join(let bytes): deliver(format.join(bytes), record)
+        case .value(let v): deliver(Array(format.value(v).utf8), record)
+        case .exit(let code):
+            if !ignoreExit {
+                exitRequested = true
+                if let code { exitCode = code }
+            }
+        case .time(let bytes): deliver(format.time(bytes), record)
+        case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
+        case .system(let bytes): deliver(format.system(bytes), record)
+        case .malformed: malformed += 1
+        case .printMap, .clearMap, .zeroMap:
+            flushPartialLines()
+            mapAction?(decoded)
+        }
+    }
+
+    private func emit(_ bytes: [UInt8], cpu: Int) {
+        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
+            partialLines[cpu, default: []] += bytes
+            return
+        }
+        if let pending = partialLines.removeValue(forKey: cpu) { output.write(pending) }
+        output.write(bytes[...lastNewline])
+        if lastNewline + 1 < bytes.count { partialLines[cpu] = Array(bytes[(lastNewline + 1)...]) }
+    }
+
+    /// Prints text that never got its newline (at exit).
+    func flushPartialLines() {
+        for cpu in partialLines.keys.sorted() { output.write(partialLines[cpu] ?? []) }
+        partialLines.removeAll()
+    }
+}
