@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -5,8 +6,8 @@ import ScriptParser
 extension IRGen {
     /// Emits an expression evaluated for its side effects (a call, an increment).
     func emitEffect(_ e: Expr) throws {
-        if case .call(let name, let args) = e.kind {
-            try emitCall(e, name: name, args: args)
+        if case .function(let function, let args) = e.kind {
+            try emitCall(e, function, args: args)
             return
         }
         if e.type.isAggregate { return }
@@ -26,16 +27,16 @@ extension IRGen {
         case .builtin(let b):
             return emitBuiltin(b)
         case .tracepointField(let f):
-            return emitFieldLoad(f, e.type)
+            return try emitFieldLoad(f, e.type)
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
             return try emitMapRead(name, keys, at: e.range)
-        case .increment(let target, let inc, let prefix):
-            return try emitIncrement(target, increment: inc, prefix: prefix)
-        case .call("has_key", let args):
+        case .increment(let target, let inc, let prefix, let step):
+            return try emitIncrement(target, increment: inc, prefix: prefix, step: step)
+        case .function(.hasKey, let args):
             return try emitHasKey(args)
-        case .call("len", let args):
+        case .function(.len, let args):
             return try emitMapLength(args)
         case .cast(_, let inner):
             return emitCast(try emitInt(inner), to: e.type)
@@ -134,7 +135,7 @@ extension IRGen {
     }
 
     /// An integer or pointer field of the tracepoint record: a direct load from the context.
-    func emitFieldLoad(_ f: TracepointField, _ type: SType) -> LLVMValueRef {
+    func emitFieldLoad(_ f: TracepointField, _ type: SType) throws -> LLVMValueRef {
         let width: LLVMTypeRef
         switch f.size {
         case 1: width = m.i8
@@ -142,8 +143,7 @@ extension IRGen {
         case 4: width = m.i32
         default: width = m.i64
         }
-        let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset), LLVMPointerType(width, 0), "")
-        let v = LLVMBuildLoad2(builder, width, p, f.name)!
+        let v = try loadContext(width, at: f.offset, name: f.name)
         if f.size >= 8 { return v }
         return type.isSigned ? LLVMBuildSExt(builder, v, m.i64, "") : LLVMBuildZExt(builder, v, m.i64, "")
     }
@@ -160,12 +160,11 @@ extension IRGen {
         return applyIntegerOp(op, x, y, signed: Self.comparesSigned(a, b), leftSigned: a.type.isSigned)
     }
 
-    /// A non-negative literal takes the other side's signedness (`uaddr > 0` is unsigned, as in
-    /// C); otherwise either side being signed makes the operation signed.
+    /// Signed only when both sides are signed: as in C, and as bpftrace compares, an unsigned
+    /// 64-bit side makes the other unsigned (`$u > -1` is false for a uint64 `$u`). A literal
+    /// is a signed int64, so `uaddr > 0` is unsigned and `$i > 0` signed.
     static func comparesSigned(_ a: Expr, _ b: Expr) -> Bool {
-        if case .integer(let v) = a.kind, v <= UInt64(Int64.max) { return b.type.isSigned }
-        if case .integer(let v) = b.kind, v <= UInt64(Int64.max) { return a.type.isSigned }
-        return a.type.isSigned || b.type.isSigned
+        a.type.isSigned && b.type.isSigned
     }
 
     /// An arithmetic, bitwise or comparison operator on two i64 values.

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -12,7 +13,7 @@ extension IRGen {
         let callback = try emitForCallback(variable, pairType: mapExpr.type, keyBytes: d.keySize,
                                            valueBytes: d.valueSize, body: body, at: stmt.range)
         let callbackPointer = LLVMBuildBitCast(builder, callback, m.i8p, "")!
-        m.callHelper(.forEachMapElem, [map, callbackPointer, LLVMConstNull(m.i8p), m.const64(0)])
+        m.callHelper(.forEachMapElem, [map, callbackPointer, callbackOutputContext(), m.const64(0)])
     }
 
     /// `len(@m)`: bpf_for_each_map_elem returns how many elements it visited; the callback
@@ -24,15 +25,11 @@ extension IRGen {
         if let existing = LLVMGetNamedFunction(m.module, "count_entries") {
             callback = existing
         } else {
-            let sp: LLVMMetadataRef
-            (callback, sp) = m.addFunction("count_entries", parameters: [m.i8p, m.i8p, m.i8p, m.i8p], line: 1, isCallback: true)
-            let saved = LLVMGetInsertBlock(builder)
-            let savedLocation = LLVMGetCurrentDebugLocation2(builder)
-            LLVMPositionBuilderAtEnd(builder, LLVMAppendBasicBlockInContext(m.context, callback, "entry"))
-            LLVMSetCurrentDebugLocation2(builder, LLVMDIBuilderCreateDebugLocation(m.context, 1, 1, sp, nil))
-            LLVMBuildRet(builder, m.const64(0))
-            LLVMPositionBuilderAtEnd(builder, saved)
-            LLVMSetCurrentDebugLocation2(builder, savedLocation)
+            let state = newFunction("count_entries", parameters: [m.i8p, m.i8p, m.i8p, m.i8p],
+                                    at: args[0].range, isCallback: true, exitName: nil)
+            emitFunction(state, at: args[0].range) { _ = LLVMBuildRet(builder, m.const64(0)) }
+            guard let fn = state.function else { throw CodegenError("internal error: no count_entries function") }
+            callback = fn
         }
         return m.callHelper(.forEachMapElem, [map, LLVMBuildBitCast(builder, callback, m.i8p, ""),
                                               LLVMConstNull(m.i8p), m.const64(0)])
@@ -40,49 +37,41 @@ extension IRGen {
 
     private func emitForCallback(_ variable: String, pairType: SType, keyBytes: Int, valueBytes: Int,
                                  body: Block, at range: SourceRange) throws -> LLVMValueRef {
-        // The probe function's state is set aside while the callback is emitted.
-        let saved = (function, context, entryBlock, exitBlock, scope, variables, loops, temporaries,
-                     LLVMGetInsertBlock(builder))
-        defer {
-            (function, context, entryBlock, exitBlock, scope, variables, loops, temporaries, _) = saved
-            LLVMPositionBuilderAtEnd(builder, saved.8)
-            setLocation(range)
-        }
         forCallbackCount += 1
-        let name = "for_each_\(forCallbackCount)"
-        let line = program.source.location(of: range.start).line
-        let (fn, sp) = m.addFunction(name, parameters: [m.i8p, m.i8p, m.i8p, m.i8p], line: line, isCallback: true)
+        let state = newFunction("for_each_\(forCallbackCount)", parameters: [m.i8p, m.i8p, m.i8p, m.i8p],
+                                at: range, isCallback: true, exitName: "stop")
+        guard let fn = state.function, let stop = state.exitBlock else {
+            throw CodegenError("internal error: no callback function", range: range)
+        }
+        // The probe function's state is set aside while the callback is emitted.
+        try emitFunction(state, at: range) {
+            let next = appendBlock("next")
+            frame.loops = [(stop, next)]
+            receiveOutputContext(LLVMGetParam(fn, 3))
+            try emitForBody(variable, pairType: pairType, keyBytes: keyBytes, valueBytes: valueBytes,
+                            key: LLVMGetParam(fn, 1), value: LLVMGetParam(fn, 2), body: body)
+            branchIfOpen(to: next)
+            LLVMPositionBuilderAtEnd(builder, stop)
+            LLVMBuildRet(builder, m.const64(1))
+            LLVMPositionBuilderAtEnd(builder, next)
+            LLVMBuildRet(builder, m.const64(0))
+        }
+        return fn
+    }
 
-        function = fn
-        scope = sp
-        context = nil
-        variables = [[:]]
-        temporaries = [[]]
-        let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
-        let stop = LLVMAppendBasicBlockInContext(m.context, fn, "stop")!
-        let next = LLVMAppendBasicBlockInContext(m.context, fn, "next")!
-        entryBlock = entry
-        exitBlock = stop
-        loops = [(stop, next)]
-        LLVMPositionBuilderAtEnd(builder, entry)
-        setLocation(range)
-
+    /// `$kv = (key, value)`, copied out of the map into the tuple layout, then the body.
+    private func emitForBody(_ variable: String, pairType: SType, keyBytes: Int, valueBytes: Int,
+                             key: LLVMValueRef, value: LLVMValueRef, body: Block) throws {
         // $kv = (key, value), copied out of the map into the tuple layout.
         let offsets = pairType.tupleOffsets
         let kv = allocaInEntry(bytes: max(8, pairType.size), name: "$" + variable)
         if case .tuple(let parts) = pairType {
-            copyBytes(kv, LLVMGetParam(fn, 1), min(keyBytes, parts[0].size == 0 ? 8 : (parts[0].size + 7) & ~7),
+            copyBytes(kv, key, min(keyBytes, parts[0].size == 0 ? 8 : (parts[0].size + 7) & ~7),
                       destAlign: 8)
-            copyBytes(m.byteOffset(kv, offsets[1]), LLVMGetParam(fn, 2), min(valueBytes, (parts[1].size + 7) & ~7),
+            copyBytes(m.byteOffset(kv, offsets[1]), value, min(valueBytes, (parts[1].size + 7) & ~7),
                       destAlign: 8)
         }
-        variables[0][variable] = (kv, pairType)
+        frame.variables[0][variable] = (kv, pairType)
         try emitBlock(body)
-        branchIfOpen(to: next)
-        LLVMPositionBuilderAtEnd(builder, stop)
-        LLVMBuildRet(builder, m.const64(1))
-        LLVMPositionBuilderAtEnd(builder, next)
-        LLVMBuildRet(builder, m.const64(0))
-        return fn
     }
 }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -7,29 +8,29 @@ import ScriptParser
 extension IRGen {
     /// An integer-valued call or builtin.
     func emitFunctionValue(_ e: Expr) throws -> LLVMValueRef? {
-        guard case .call(let name, let args) = e.kind else { return nil }
-        switch name {
-        case "cgroup":
+        guard case .function(let function, let args) = e.kind else { return nil }
+        switch function {
+        case .cgroup:
             return m.callHelper(.getCurrentCgroupID, [], name: "cgroup")
-        case "jiffies":
+        case .jiffies:
             return m.callHelper(.jiffies64, [], name: "jiffies")
-        case "rand":
+        case .rand:
             return low32(m.callHelper(.getPrandomU32, [], name: "rand"))
-        case "numaid":
+        case .numaid:
             return low32(m.callHelper(.getNumaNodeID, [], name: "numaid"))
-        case "reg":
-            guard case .integer(let offset)? = args.first?.kind, context != nil else {
-                throw CodegenError("reg() cannot be used here", range: e.range)
+        case .reg:
+            guard case .integer(let offset)? = args.first?.kind else {
+                throw CodegenError("internal error: reg() without a literal offset", range: e.range)
             }
-            return loadContext64(at: Int(offset))
-        case "strncmp":
+            return try loadContext64(at: Int(offset))
+        case .strncmp:
             guard args.count == 3, case .integer(let n) = args[2].kind else { return nil }
             let equal = try emitStringPrefixEquality(args[0], args[1], limit: Int(min(n, 1 << 20)))
             return LLVMBuildXor(builder, equal, m.const64(1), "strncmp")
-        case "strcontains":
+        case .strcontains:
             guard args.count == 2 else { return nil }
             return try emitStringContains(args[0], args[1])
-        case "bswap":
+        case .bswap:
             guard let x = args.first else { return nil }
             return emitByteSwap(try emitInt(x), type: e.type)
         default:
@@ -39,7 +40,7 @@ extension IRGen {
 
     /// A string-valued call or builtin written into `dest`.
     func emitFunctionString(_ e: Expr, into dest: LLVMValueRef, capacity: Int) throws -> Bool {
-        guard case .call("path", let args) = e.kind, let p = args.first else { return false }
+        guard case .function(.path, let args) = e.kind, let p = args.first else { return false }
         let pointer = LLVMBuildIntToPtr(builder, try emitInt(p), m.i8p, "")!
         let written = m.callHelper(.dPath, [pointer, dest, m.const64(capacity)])
         // bpf_d_path leaves the buffer as it was on failure: make that an empty string.
@@ -54,31 +55,30 @@ extension IRGen {
 
     /// A call evaluated for its effect (cat, system, signal, time, …).
     func emitFunctionEffect(_ e: Expr) throws -> Bool {
-        guard case .call(let name, let args) = e.kind else { return false }
-        switch name {
-        case "time":
+        guard case .function(let function, let args) = e.kind else { return false }
+        switch function {
+        case .time:
             guard case .string(let format)? = args.first?.kind else { return false }
             let id = addEvent(.time(format: String(decoding: format, as: UTF8.self)))
-            withRecord(size: 8, eventID: id) { _ in }
-        case "cat":
+            try withRecord(size: 8, eventID: id) { _ in }
+        case .cat:
             try emitPrintf(args, as: EventDescriptor.cat)
-        case "system":
+        case .system:
             try emitPrintf(args, as: EventDescriptor.system)
-        case "exit":
+        case .exit:
             guard let codeExpr = args.first else { return false }
             let code = try emitInt(codeExpr)
-            withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
-        case "unwatch":
+            try withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
+            endActionAfterExit()
+        case .unwatch:
             guard let address = args.first else { return false }
             try emitUnwatch(address)
-        case "signal":
+        case .signal:
             guard let signal = args.first else { return false }
             m.callHelper(.sendSignal, [LLVMBuildTrunc(builder, try emitInt(signal), m.i32, "")])
-        case "override":
-            guard let rc = args.first, let context else {
-                throw CodegenError("override() needs a kprobe context", range: e.range)
-            }
-            m.callHelper(.overrideReturn, [context, try emitInt(rc)])
+        case .override:
+            guard let rc = args.first else { return false }
+            m.callHelper(.overrideReturn, [try probeContext(), try emitInt(rc)])
         default:
             return false
         }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -29,50 +30,33 @@ extension IRGen {
     /// `long callback(u64 index, void *context)`: returns 1 to stop, 0 to go on.
     private func emitLoopCallback(captureTypes: [LLVMTypeRef?], count: Int, at range: SourceRange,
                                   _ body: (LLVMValueRef, [LLVMValueRef], LLVMBasicBlockRef, LLVMBasicBlockRef) throws -> Void) throws -> LLVMValueRef {
-        // The probe function's state is set aside while the callback is emitted (as for-loops do).
-        let saved = (function, self.context, entryBlock, exitBlock, scope, variables, loops, temporaries,
-                     LLVMGetInsertBlock(builder))
-        defer {
-            (function, self.context, entryBlock, exitBlock, scope, variables, loops, temporaries, _) = saved
-            LLVMPositionBuilderAtEnd(builder, saved.8)
-            setLocation(range)
-        }
         var number = 1
         while LLVMGetNamedFunction(m.module, "loop_\(number)") != nil { number += 1 }
-        let name = "loop_\(number)"
-        let line = program.source.location(of: range.start).line
-        let (fn, sp) = m.addFunction(name, parameters: [m.i64, m.i8p], line: line, isCallback: true)
-
-        function = fn
-        scope = sp
-        self.context = nil
-        variables = [[:]]
-        temporaries = [[]]
-        loops = []
-        let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
-        let stop = LLVMAppendBasicBlockInContext(m.context, fn, "stop")!
-        let next = LLVMAppendBasicBlockInContext(m.context, fn, "next")!
-        let run = LLVMAppendBasicBlockInContext(m.context, fn, "body")!
-        entryBlock = entry
-        exitBlock = stop
-        LLVMPositionBuilderAtEnd(builder, entry)
-        setLocation(range)
-        // The verifier knows nothing of the index: the bound is what proves accesses safe.
-        let index = LLVMGetParam(fn, 0)!
-        LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntULT, index, m.const64(count), ""), run, stop)
-        LLVMPositionBuilderAtEnd(builder, run)
-        let contextPointer = LLVMGetParam(fn, 1)!
-        var captured: [LLVMValueRef] = []
-        for (i, type) in captureTypes.enumerated() {
-            let slot = LLVMBuildBitCast(builder, m.byteOffset(contextPointer, 8 * i), LLVMPointerType(type, 0), "")
-            captured.append(LLVMBuildLoad2(builder, type, slot, "")!)
+        let state = newFunction("loop_\(number)", parameters: [m.i64, m.i8p], at: range, isCallback: true,
+                                exitName: "stop")
+        guard let fn = state.function, let stop = state.exitBlock else {
+            throw CodegenError("internal error: no callback function", range: range)
         }
-        try body(index, captured, stop, next)
-        if currentBlockIsOpen { LLVMBuildBr(builder, next) }
-        LLVMPositionBuilderAtEnd(builder, stop)
-        LLVMBuildRet(builder, m.const64(1))
-        LLVMPositionBuilderAtEnd(builder, next)
-        LLVMBuildRet(builder, m.const64(0))
+        // The probe function's state is set aside while the callback is emitted (as for-loops do).
+        try emitFunction(state, at: range) {
+            let next = appendBlock("next"), run = appendBlock("body")
+            // The verifier knows nothing of the index: the bound is what proves accesses safe.
+            let index: LLVMValueRef = LLVMGetParam(fn, 0)
+            LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntULT, index, m.const64(count), ""), run, stop)
+            LLVMPositionBuilderAtEnd(builder, run)
+            let contextPointer: LLVMValueRef = LLVMGetParam(fn, 1)
+            var captured: [LLVMValueRef] = []
+            for (i, type) in captureTypes.enumerated() {
+                let slot = LLVMBuildBitCast(builder, m.byteOffset(contextPointer, 8 * i), LLVMPointerType(type, 0), "")
+                captured.append(LLVMBuildLoad2(builder, type, slot, ""))
+            }
+            try body(index, captured, stop, next)
+            if currentBlockIsOpen { LLVMBuildBr(builder, next) }
+            LLVMPositionBuilderAtEnd(builder, stop)
+            LLVMBuildRet(builder, m.const64(1))
+            LLVMPositionBuilderAtEnd(builder, next)
+            LLVMBuildRet(builder, m.const64(0))
+        }
         return fn
     }
 }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -8,6 +9,10 @@ extension IRGen {
     func emitProbeEntry() {
         // libbpf's USDT attach needs its maps in the object even if no argument is read.
         if case .usdt? = probeAttachPoints.first { defineUSDTMaps() }
+        switch probeAttachPoints.first {
+        case .begin?, .end?, nil: break
+        default: emitStopCheck()
+        }
         guard let pid = program.settings.targetPID, let first = probeAttachPoints.first else { return }
         switch first {
         case .begin, .end, .interval: return
@@ -16,7 +21,7 @@ extension IRGen {
         let tgid = LLVMBuildLShr(builder, m.callHelper(.getCurrentPidTgid, []), m.const64(32), "")!
         let match = LLVMBuildICmp(builder, LLVMIntEQ, tgid, m.const64(UInt64(UInt32(bitPattern: pid))), "")
         let body = appendBlock("pid.match")
-        if let exitBlock { LLVMBuildCondBr(builder, match, body, exitBlock) }
+        if let exitBlock = frame.exitBlock { LLVMBuildCondBr(builder, match, body, exitBlock) }
         LLVMPositionBuilderAtEnd(builder, body)
     }
 
@@ -36,14 +41,14 @@ extension IRGen {
             guard n < PtRegs.argumentOffsets.count else {
                 throw CodegenError("arg\(n) is not passed in a register on this architecture", range: e.range)
             }
-            return narrow(loadContext64(at: PtRegs.argumentOffsets[n]), to: e.type)
+            return narrow(try loadContext64(at: PtRegs.argumentOffsets[n]), to: e.type)
         case .retval:
-            return narrow(loadContext64(at: PtRegs.returnValueOffset), to: e.type)
+            return narrow(try loadContext64(at: PtRegs.returnValueOffset), to: e.type)
         case .contextSlot(let n):
             // raw_tp and fentry/fexit contexts are arrays of u64, one per argument.
-            return narrow(loadContext64(at: n * 8), to: e.type)
+            return narrow(try loadContext64(at: n * 8), to: e.type)
         case .usdtArgument(let n):
-            return narrow(emitUSDTArgument(n), to: e.type)
+            return narrow(try emitUSDTArgument(n), to: e.type)
         case .childPID:
             return emitChildPID()
         case .probe, .function:
@@ -66,7 +71,7 @@ extension IRGen {
             return
         }
         let map = probeStringsMap()
-        let key = LLVMBuildAdd(builder, LLVMBuildShl(builder, emitAttachCookie(), m.const64(1), ""),
+        let key = LLVMBuildAdd(builder, LLVMBuildShl(builder, try emitAttachCookie(), m.const64(1), ""),
                                m.const64(isFunction ? 1 : 0), "")!
         let keySlot = allocaInEntry(bytes: 8)
         LLVMBuildStore(builder, LLVMBuildTrunc(builder, key, m.i32, ""), LLVMBuildBitCast(builder, keySlot, LLVMPointerType(m.i32, 0), ""))
@@ -84,9 +89,9 @@ extension IRGen {
 
     /// This attach point's cookie (see `AttachCookies`). USDT keeps the BPF cookie for its spec
     /// id, so there it is the `usdt_cookie` stored in the spec.
-    func emitAttachCookie() -> LLVMValueRef {
-        if case .usdt? = probeAttachPoints.first { return emitUSDTCookie() }
-        return m.callHelper(.getAttachCookie, [context!], name: "cookie")
+    func emitAttachCookie() throws -> LLVMValueRef {
+        if case .usdt? = probeAttachPoints.first { return try emitUSDTCookie() }
+        return m.callHelper(.getAttachCookie, [try probeContext()], name: "cookie")
     }
 
     /// `probe_strings`, defined on first use with room for every attach point of the program.
@@ -105,6 +110,7 @@ extension IRGen {
     /// The `-c` child's pid, from the one-slot map the runtime fills before attaching.
     private func emitChildPID() -> LLVMValueRef {
         let name = AttachCookies.childPIDMap
+        manifest.childPIDMap = name
         let map = LLVMGetNamedGlobal(m.module, name)
             ?? m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: 8))
         let key = allocaInEntry(bytes: 8)
@@ -120,9 +126,28 @@ extension IRGen {
     }
 
     /// A u64 load from the context at a constant offset (the verifier wants it constant).
-    func loadContext64(at offset: Int) -> LLVMValueRef {
-        let p = LLVMBuildBitCast(builder, m.byteOffset(context!, offset), m.i64p, "")
-        return LLVMBuildLoad2(builder, m.i64, p, "")
+    func loadContext64(at offset: Int) throws -> LLVMValueRef {
+        try loadContext(m.i64, at: offset)
+    }
+
+    /// A load of `type` (an integer) from the context at a constant offset.
+    ///
+    /// The verifier accepts a context load only at a constant offset from the context pointer
+    /// itself. InstCombine turns a PHI of two loads (`c ? arg1 : arg2`, or a variable set in
+    /// both arms of an `if`) into one load from a PHI of their addresses: a modified context
+    /// pointer, rejected. Passing the loaded value through `llvm.bpf.passthrough` (which the
+    /// BPF backend removes) leaves a PHI of calls, which InstCombine does not fold.
+    func loadContext(_ type: LLVMTypeRef, at offset: Int, name: String = "") throws -> LLVMValueRef {
+        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), offset), LLVMPointerType(type, 0), "")
+        let loaded: LLVMValueRef = LLVMBuildLoad2(builder, type, p, "")
+        let bits = LLVMGetIntTypeWidth(type)
+        let intrinsic = "llvm.bpf.passthrough.i\(bits).i\(bits)"
+        var params: [LLVMTypeRef?] = [m.i32, type]
+        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(type, $0.baseAddress, 2, 0) }
+        let fn = LLVMGetNamedFunction(m.module, intrinsic) ?? LLVMAddFunction(m.module, intrinsic, fnType)
+        passthroughCount += 1
+        var args: [LLVMValueRef?] = [m.const32(passthroughCount), loaded]
+        return args.withUnsafeMutableBufferPointer { LLVMBuildCall2(builder, fnType, fn, $0.baseAddress, 2, name) }
     }
 
     /// A 64-bit register or slot cut to the value's C width and extended back by its sign, so

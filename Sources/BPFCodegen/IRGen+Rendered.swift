@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -13,7 +14,7 @@ extension IRGen {
             let (pointer, offset) = try valueAddress(e)
             copyBytes(dest, m.byteOffset(pointer, offset), e.type.size, destAlign: 8, sourceAlign: 8)
             return
-        case .call(_, let args):
+        case .function(_, let args):
             try emitRenderedCall(rendering, args, e, into: dest)
         default:
             throw CodegenError("this expression cannot be used here", range: e.range)
@@ -24,7 +25,7 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText:
+        case .kernelSymbol, .timestamp, .errorText, .signalName:
             guard let value = args.last else { return }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:
@@ -71,7 +72,7 @@ extension IRGen {
     func emitBytes(_ e: Expr, count: Int, into dest: LLVMValueRef) throws {
         switch e.kind {
         case .tracepointField(let f):
-            guard let context else { throw CodegenError("args cannot be read here", range: e.range) }
+            let context = try probeContext()
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
             storeLiteral(Array(bytes.prefix(count)), into: dest)

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -49,12 +50,12 @@ extension IRGen {
     func needsScratch(_ bytes: Int) -> Bool {
         if bytes > ScratchSpace.stackLimit { return true }
         guard bytes > ScratchSpace.smallSlot else { return false }
-        let onStack = temporaries.joined().reduce(0) { $0 + (scratch.live[$1.pointer] == nil ? $1.bytes : 0) }
+        let onStack = frame.temporaries.joined().reduce(0) { $0 + (scratch.live[$1.pointer] == nil ? $1.bytes : 0) }
         return onStack + bytes > ScratchSpace.stackBudget
     }
 
     /// A zeroed region of at least `bytes` bytes in this program's scratch map, released with the
-    /// statement's temporaries. Leaves the probe (as a failed lookup would) if the map is missing.
+    /// statement's frame.temporaries. Leaves the probe (as a failed lookup would) if the map is missing.
     func scratchBuffer(bytes: Int) -> LLVMValueRef {
         let size = (bytes + 7) & ~7
         let offset = scratch.take(size)
@@ -69,7 +70,7 @@ extension IRGen {
         let key = allocaInEntry(bytes: 8)
         let value = m.callHelper(.mapLookupElem, returns: m.i8p, [placeholder, key], name: "scratch")
         let ok = appendBlock("scratch.ok")
-        if let exitBlock {
+        if let exitBlock = frame.exitBlock {
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, value, ""), exitBlock, ok)
         } else {
             LLVMBuildBr(builder, ok)
@@ -78,7 +79,7 @@ extension IRGen {
         let pointer = m.byteOffset(value, offset)
         // A GEP of offset 0 is the lookup itself; either way the value is new, so it names the region.
         scratch.live[pointer] = (offset, size)
-        if !temporaries.isEmpty { temporaries[temporaries.count - 1].append((pointer, size)) }
+        if !frame.temporaries.isEmpty { frame.temporaries[frame.temporaries.count - 1].append((pointer, size)) }
         zeroBytes(pointer, size)
         return pointer
     }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -12,13 +13,12 @@ extension IRGen {
             m.callHelper(.getCurrentComm, [dest, m.const64(min(16, capacity))])
         case .tracepointField(let f) where f.isDataLoc:
             // A __data_loc u32: low 16 bits are the data's offset in the record.
-            let p = LLVMBuildBitCast(builder, m.byteOffset(context!, f.offset), LLVMPointerType(m.i32, 0), "")
-            let loc = LLVMBuildLoad2(builder, m.i32, p, "")!
+            let loc = try loadContext(m.i32, at: f.offset)
             let off: LLVMValueRef = LLVMBuildZExt(builder, LLVMBuildAnd(builder, loc, m.const32(0xffff), ""), m.i64, "")
-            m.callHelper(.probeReadKernelStr, [dest, m.const64(capacity), m.byteOffset(context!, off)])
+            m.callHelper(.probeReadKernelStr, [dest, m.const64(capacity), m.byteOffset(try probeContext(), off)])
         case .tracepointField(let f):
-            m.callHelper(.probeReadKernel, [dest, m.const64(min(f.size, capacity)), m.byteOffset(context!, f.offset)])
-        case .call("str", let args):
+            m.callHelper(.probeReadKernel, [dest, m.const64(min(f.size, capacity)), m.byteOffset(try probeContext(), f.offset)])
+        case .function(.str, let args):
             guard let source = args.first else { return }
             if source.type.isString {
                 try emitString(source, into: dest, capacity: capacity)

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -37,18 +38,20 @@ extension IRGen {
     }
 
     /// The spec of the site that fired (an `i8*`), or null when libbpf stored none.
-    private func emitUSDTSpecPointer() -> LLVMValueRef {
+    private func emitUSDTSpecPointer() throws -> LLVMValueRef {
         defineUSDTMaps()
-        let map = LLVMGetNamedGlobal(m.module, USDTSpec.specsMap)!
-        let cookie = m.callHelper(.getAttachCookie, [context!], name: "spec_id")
+        guard let map = LLVMGetNamedGlobal(m.module, USDTSpec.specsMap) else {
+            throw CodegenError("internal error: no \(USDTSpec.specsMap) map", range: frame.location)
+        }
+        let cookie = m.callHelper(.getAttachCookie, [try probeContext()], name: "spec_id")
         let key = allocaInEntry(bytes: 8)
         LLVMBuildStore(builder, LLVMBuildTrunc(builder, cookie, m.i32, ""), LLVMBuildBitCast(builder, key, LLVMPointerType(m.i32, 0), ""))
         return m.callHelper(.mapLookupElem, returns: m.i8p, [LLVMBuildBitCast(builder, map, m.i8p, ""), key], name: "spec")
     }
 
     /// The `usdt_cookie` libbpf copied into the spec (our attach-point cookie); 0 without a spec.
-    func emitUSDTCookie() -> LLVMValueRef {
-        let spec = emitUSDTSpecPointer()
+    func emitUSDTCookie() throws -> LLVMValueRef {
+        let spec = try emitUSDTSpecPointer()
         return withSpec(spec, orElse: 0) { spec in
             load(m.i64, spec, USDTSpec.cookieOffset)
         }
@@ -56,8 +59,9 @@ extension IRGen {
 
     /// USDT argument `n` widened to 64 bits by the spec's sign, as `bpf_usdt_arg()` does;
     /// 0 when the site has fewer arguments or a read fails.
-    func emitUSDTArgument(_ n: Int) -> LLVMValueRef {
-        let spec = emitUSDTSpecPointer()
+    func emitUSDTArgument(_ n: Int) throws -> LLVMValueRef {
+        let spec = try emitUSDTSpecPointer()
+        let context = try probeContext()
         guard n < USDTSpec.maxArguments else { return m.const64(0) }
         return withSpec(spec, orElse: 0) { spec in
             let count = LLVMBuildSExt(builder, load(m.i16, spec, USDTSpec.argumentCountOffset), m.i64, "")!
@@ -87,7 +91,7 @@ extension IRGen {
             LLVMBuildBr(builder, widen)
 
             LLVMPositionBuilderAtEnd(builder, register)
-            m.callHelper(.probeReadKernel, [scratch, m.const64(8), m.byteOffset(context!, registerOffset)])
+            m.callHelper(.probeReadKernel, [scratch, m.const64(8), m.byteOffset(context, registerOffset)])
             let isDeref = LLVMBuildICmp(builder, LLVMIntEQ, kind, m.const64(USDTSpec.registerDeref), "")
             LLVMBuildCondBr(builder, isDeref, deref, widen)
 

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -22,22 +23,16 @@ final class IRGen {
     /// Per-CPU array whose one value is never written: the zeroes new aggregation entries start from.
     var zeroMap: LLVMValueRef?
 
-    // State of the probe function being emitted.
-    var function: LLVMValueRef?
-    var context: LLVMValueRef?
-    var entryBlock: LLVMBasicBlockRef?
-    var exitBlock: LLVMBasicBlockRef?
-    var scope: LLVMMetadataRef?
+    /// The function being emitted (IRGen+FunctionState.swift); callbacks swap it whole.
+    var frame = FunctionState()
     var format: TracepointFormat?
     /// The attach points of the probe being emitted (probe builtins read them).
     var probeAttachPoints: [ResolvedAttachPoint] = []
-    var variables: [[String: (storage: LLVMValueRef, type: SType)]] = []
-    var loops: [(breakTo: LLVMBasicBlockRef, continueTo: LLVMBasicBlockRef)] = []
-    /// Stack slots whose lifetime ends with the innermost statement (or block, for variables).
-    /// Ending lifetimes lets LLVM reuse the slots: the BPF stack is only 512 bytes.
-    var temporaries: [[(pointer: LLVMValueRef, bytes: Int)]] = []
     /// The largest record any probe reserves; the ring buffer is sized from it.
     var largestRecord = 8
+    /// Perf event array transport: the per-CPU buffer a record is built in before
+    /// `bpf_perf_event_output` copies it out (IRGen+EventOutput.swift).
+    var eventBuffer: LLVMValueRef?
 
     /// Room for 32 of the largest records (at least 256 KiB), a power of two as the kernel
     /// requires, unless the script or environment set the size. Its pages are mapped into
@@ -49,6 +44,8 @@ final class IRGen {
         return size
     }
 
+    /// Context loads emitted so far: each passes through `llvm.bpf.passthrough` with its own number.
+    var passthroughCount = 0
     /// For-loop callbacks emitted so far (their functions are named after the count).
     var forCallbackCount = 0
     /// Regions of the probe's per-CPU scratch map, for buffers too big for the stack (IRGen+Scratch).
@@ -58,11 +55,13 @@ final class IRGen {
         self.program = program
         m = IRModule(name: "swtrace", fileName: program.source.name)
         m.defineLicense()
-        eventsMap = m.declareMapGlobal(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: 0))
-        // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was full.
-        lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
-                                         maxEntries: 2, keySize: 4, valueSize: 8))
+        manifest.eventTransport = program.settings.eventTransport
+        eventsMap = m.declareMapGlobal(Self.eventsMapDefinition(manifest, ringBufferSize: 0))
+        // The loss counters' slots: LossCounters (buffer full, map full, perf buffer full).
+        lostMap = m.define(MapDefinition(name: manifest.lossCounters.map, type: .perCPUArray,
+                                         maxEntries: LossCounters.count, keySize: 4, valueSize: 8))
         manifest.maxMapKeys = program.settings.maxMapKeys
+        manifest.catBytesMax = program.settings.catBytesMax
         defineScriptMaps()
     }
 
@@ -72,59 +71,53 @@ final class IRGen {
         for (i, probe) in program.probes.enumerated() {
             try emitProbe(probe, index: i)
         }
-        m.describe(eventsMap, MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: ringBufferSize))
+        describeEventMaps()
+        if LLVMGetNamedGlobal(m.module, AttachCookies.probeStringsMap) != nil {
+            let slot = AttachCookies.stringSlotSize(program.probes.flatMap(\.attachPoints))
+            manifest.probeStrings = AttachCookies.probeStrings(manifest.programs, slotSize: slot)
+        }
         LLVMDIBuilderFinalize(m.di)
     }
 
     func emitProbe(_ probe: TypedProbe, index: Int) throws {
         guard let first = probe.attachPoints.first else { return }
         let name = "probe_\(index)"
-        let line = program.source.location(of: probe.range.start).line
-        let (fn, sp) = m.addFunction(name, parameters: [m.i8p], line: line, isCallback: false)
-        LLVMSetSection(fn, ProgramSection.name(for: first))
-
-        function = fn
-        scope = sp
         format = probe.tracepointFormat
         probeAttachPoints = probe.attachPoints
-        context = LLVMGetParam(fn, 0)
-        variables = [[:]]
-        loops = []
-        temporaries = [[]]
         scratch = ScratchSpace()
-        let entry = LLVMAppendBasicBlockInContext(m.context, fn, "entry")!
-        let exit = LLVMAppendBasicBlockInContext(m.context, fn, "exit")!
-        entryBlock = entry
-        exitBlock = exit
-        LLVMPositionBuilderAtEnd(builder, entry)
-        setLocation(probe.range)
-        emitProbeEntry()
-
-        if let pred = probe.predicate {
-            let body = appendBlock("body")
-            temporaries.append([])
-            let cond = try emitTruth(pred)
-            let predicateSlots = temporaries.removeLast()
-            LLVMBuildCondBr(builder, cond, body, exit)
-            LLVMPositionBuilderAtEnd(builder, body)
-            // The predicate's stack slots are free for the body.
-            endLifetimes(predicateSlots)
+        let state = newFunction(name, parameters: [m.i8p], at: probe.range, isCallback: false, exitName: "exit")
+        if let fn = state.function { LLVMSetSection(fn, ProgramSection.name(for: first)) }
+        try emitFunction(state, at: probe.range) {
+            emitProbeEntry()
+            if let pred = probe.predicate {
+                let body = appendBlock("body")
+                frame.temporaries.append([])
+                let cond = try emitTruth(pred)
+                let predicateSlots = frame.temporaries.removeLast()
+                LLVMBuildCondBr(builder, cond, body, frame.exitBlock)
+                LLVMPositionBuilderAtEnd(builder, body)
+                // The predicate's stack slots are free for the body.
+                endLifetimes(predicateSlots)
+            }
+            try emitBlock(probe.body)
+            if let exit = frame.exitBlock {
+                branchIfOpen(to: exit)
+                LLVMPositionBuilderAtEnd(builder, exit)
+            }
+            LLVMBuildRet(builder, m.const64(0))
         }
-        try emitBlock(probe.body)
-        branchIfOpen(to: exit)
-        LLVMPositionBuilderAtEnd(builder, exit)
-        LLVMBuildRet(builder, m.const64(0))
         try defineScratchMap(probeIndex: index, range: probe.range)
 
-        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
+        let cookies = AttachCookies.cookies(for: probe.attachPoints, after: manifest.programs)
+        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints, cookies: cookies,
                                                    displayName: probe.displayName, range: probe.range))
-        emitWatchpointSetups(programIndex: manifest.programs.count - 1, attachPoints: probe.attachPoints, range: probe.range)
+        try emitWatchpointSetups(programIndex: manifest.programs.count - 1, attachPoints: probe.attachPoints, range: probe.range)
     }
 
     // MARK: Blocks and statements
 
     func appendBlock(_ name: String) -> LLVMBasicBlockRef {
-        LLVMAppendBasicBlockInContext(m.context, function, name)
+        LLVMAppendBasicBlockInContext(m.context, frame.function, name)
     }
 
     var currentBlockIsOpen: Bool {
@@ -136,18 +129,26 @@ final class IRGen {
     }
 
     /// Debug locations give BTF line info, so verifier messages can point at script lines.
+    /// Code shared by every probe (the map-entry and hist subprograms) belongs to no script
+    /// line: line 0, so a verifier failure inside it is placed at the caller's statement.
+    func setSharedLocation() {
+        let loc = LLVMDIBuilderCreateDebugLocation(m.context, 0, 0, frame.scope, nil)
+        LLVMSetCurrentDebugLocation2(builder, loc)
+    }
+
     func setLocation(_ range: SourceRange) {
+        frame.location = range
         let (line, col) = program.source.location(of: range.start)
-        let loc = LLVMDIBuilderCreateDebugLocation(m.context, UInt32(line), UInt32(col), scope, nil)
+        let loc = LLVMDIBuilderCreateDebugLocation(m.context, UInt32(line), UInt32(col), frame.scope, nil)
         LLVMSetCurrentDebugLocation2(builder, loc)
     }
 
     func emitBlock(_ block: Block) throws {
-        variables.append([:])
-        temporaries.append([])  // the block's variables
+        frame.variables.append([:])
+        frame.temporaries.append([])  // the block's variables
         defer {
-            variables.removeLast()
-            endLifetimes(temporaries.removeLast())
+            frame.variables.removeLast()
+            endLifetimes(frame.temporaries.removeLast())
         }
         for stmt in block.statements {
             if !currentBlockIsOpen {
@@ -155,14 +156,14 @@ final class IRGen {
                 LLVMPositionBuilderAtEnd(builder, appendBlock("dead"))
             }
             setLocation(stmt.range)
-            temporaries.append([])
+            frame.temporaries.append([])
             try emitStmt(stmt)
-            var done = temporaries.removeLast()
+            var done = frame.temporaries.removeLast()
             // A variable first assigned in this statement belongs to the block, not the statement.
             if case .assign(let target, _, _) = stmt.kind, case .variable(let name) = target.kind,
-               let storage = variables.last?[name]?.storage,
+               let storage = frame.variables.last?[name]?.storage,
                let i = done.firstIndex(where: { $0.pointer == storage }) {
-                temporaries[temporaries.count - 1].append(done.remove(at: i))
+                frame.temporaries[frame.temporaries.count - 1].append(done.remove(at: i))
             }
             endLifetimes(done)
         }
@@ -205,9 +206,9 @@ final class IRGen {
             LLVMPositionBuilderAtEnd(builder, head)
             LLVMBuildCondBr(builder, try emitTruth(cond), bodyBB, done)
             LLVMPositionBuilderAtEnd(builder, bodyBB)
-            loops.append((done, head))
+            frame.loops.append((done, head))
             try emitBlock(body)
-            loops.removeLast()
+            frame.loops.removeLast()
             branchIfOpen(to: head)
             LLVMPositionBuilderAtEnd(builder, done)
         case .unroll(let count, let body):
@@ -215,20 +216,20 @@ final class IRGen {
             let done = appendBlock("unroll.end")
             for _ in 0..<n {
                 let next = appendBlock("unroll.next")
-                loops.append((done, next))
+                frame.loops.append((done, next))
                 try emitBlock(body)
-                loops.removeLast()
+                frame.loops.removeLast()
                 branchIfOpen(to: next)
                 LLVMPositionBuilderAtEnd(builder, next)
             }
             LLVMBuildBr(builder, done)
             LLVMPositionBuilderAtEnd(builder, done)
         case .breakLoop:
-            if let l = loops.last { LLVMBuildBr(builder, l.breakTo) }
+            if let l = frame.loops.last { LLVMBuildBr(builder, l.breakTo) }
         case .continueLoop:
-            if let l = loops.last { LLVMBuildBr(builder, l.continueTo) }
+            if let l = frame.loops.last { LLVMBuildBr(builder, l.continueTo) }
         case .returnProbe:
-            if let exitBlock { LLVMBuildBr(builder, exitBlock) }
+            if let exit = frame.exitBlock { LLVMBuildBr(builder, exit) }
         case .forMap(let variable, let map, let body):
             try emitForMap(stmt, variable, map, body)
         }
@@ -240,14 +241,16 @@ final class IRGen {
             return
         }
         guard case .variable(let name) = target.kind else {
-            throw CodegenError("only variables can be assigned", range: target.range)
+            throw CodegenError("internal error: only variables can be assigned", range: target.range)
         }
+        // A whole-struct variable is never read (the checker refuses every use of one): no copy.
+        if case .record = target.type { return }
         let storage: LLVMValueRef
         if let existing = lookupVariable(name) {
             storage = existing.storage
         } else {
             storage = allocaInEntry(bytes: max(8, target.type.size), name: "$" + name)
-            variables[variables.count - 1][name] = (storage, target.type)
+            frame.variables[frame.variables.count - 1][name] = (storage, target.type)
         }
         switch target.type {
         case .string(let cap):
@@ -261,7 +264,7 @@ final class IRGen {
     }
 
     func lookupVariable(_ name: String) -> (storage: LLVMValueRef, type: SType)? {
-        for scope in variables.reversed() { if let v = scope[name] { return v } }
+        for scope in frame.variables.reversed() { if let v = scope[name] { return v } }
         return nil
     }
 
@@ -270,7 +273,7 @@ final class IRGen {
         // Too big for the 512-byte stack: a zeroed region of the scratch map (IRGen+Scratch.swift).
         if needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
         let current = LLVMGetInsertBlock(builder)
-        if let entryBlock {
+        if let entryBlock = frame.entryBlock {
             if let first = LLVMGetFirstInstruction(entryBlock) {
                 LLVMPositionBuilderBefore(builder, first)
             } else {
@@ -283,7 +286,7 @@ final class IRGen {
         let p = LLVMBuildBitCast(builder, a, m.i8p, "")!
         LLVMPositionBuilderAtEnd(builder, current)
         callLifetime("llvm.lifetime.start.p0i8", p, words * 8)
-        if !temporaries.isEmpty { temporaries[temporaries.count - 1].append((p, words * 8)) }
+        if !frame.temporaries.isEmpty { frame.temporaries[frame.temporaries.count - 1].append((p, words * 8)) }
         // The verifier rejects reads of stack bytes never written.
         LLVMBuildMemSet(builder, p, LLVMConstInt(m.i8, 0, 0), m.const64(words * 8), 8)
         return p

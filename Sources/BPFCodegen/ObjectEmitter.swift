@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -70,6 +71,18 @@ public enum ObjectEmitter {
         defer { LLVMDisposeMemoryBuffer(buffer) }
         let size = LLVMGetBufferSize(buffer)
         let bytes = UnsafeRawBufferPointer(start: start, count: size)
-        return Artifact(object: Array(bytes), manifest: gen.manifest, llvmIR: ir)
+        var manifest = gen.manifest
+        manifest.script = ScriptText(name: program.source.name, text: program.source.text)
+        return Artifact(object: Array(bytes), manifest: manifest, llvmIR: ir)
     }
+}
+
+/// What codegen produces: the BPF object and its manifest, plus the IR when asked for.
+public struct Artifact: Sendable {
+    public var object: [UInt8]
+    public var manifest: Manifest
+    /// Textual LLVM IR before optimisation, when asked for (`--emit-llvm`).
+    public var llvmIR: String?
+    /// The object and manifest alone: what the runtime (or an AOT executable) takes.
+    public var compiled: CompiledTrace { CompiledTrace(object: object, manifest: manifest) }
 }

@@ -1,3 +1,4 @@
+import TraceContract
 import ScriptParser
 
 /// ELF section names: libbpf infers each program's type (and, for fentry/fexit, the BTF id of

@@ -179,8 +179,9 @@ public struct Expr: Sendable {
         case tuple([Expr])
         /// `(uint32)x`, `(struct task_struct *)p`
         case cast(TypeName, Expr)
-        /// `x++`, `--@m[k]`
-        case increment(Expr, increment: Bool, prefix: Bool)
+        /// `x++`, `--@m[k]`; `step` is what one increment adds: 1, or the pointee's size when
+        /// the target is a pointer (set by the checker).
+        case increment(Expr, increment: Bool, prefix: Bool, step: Int = 1)
         case sizeofType(TypeName)
         case sizeofExpr(Expr)
         case offsetof(TypeName, [String])
@@ -193,6 +194,9 @@ public struct Expr: Sendable {
         case tracepointField(TracepointField)
         /// A probe-dependent value (`arg0`, `retval`, `func`, …).
         case probeValue(ProbeValue)
+        /// A checked call (or a builtin that lowers like one, `kstack`), resolved from `.call`
+        /// or `.identifier`: codegen switches on the function, never on its name.
+        case function(BuiltinFunction, args: [Expr])
 
         // Kernel types (TypeChecker+KernelTypes.swift): resolved from `.identifier`, `.field`,
         // `.unary`, `.index` and `.binary`; `.index` and `.cast` keep their own cases, typed.

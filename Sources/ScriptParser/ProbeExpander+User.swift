@@ -27,8 +27,8 @@ extension ProbeExpander {
             if isReturn, address != holder.address {
                 return .failure(.error(ap.range, "uretprobe must be at a function's start, not inside \(holder.name)"))
             }
-            return .success([make(UserFunction(binary: binary, symbol: holder.name,
-                                               offset: address - holder.address, address: address))])
+            return .success([make(UserFunction(binary: binary, symbol: holder.name, offset: address - holder.address,
+                                               address: address, fileOffset: catalog.fileOffset(ofAddress: address, inBinary: binary)))])
         }
 
         var offset: UInt64 = 0
@@ -52,7 +52,9 @@ extension ProbeExpander {
             if offset > 0, let size = symbols.first(where: { $0.name == target })?.size, size > 0, offset >= size {
                 return .failure(.error(ap.range, "Offset outside the function bounds ('\(target)' size is \(size))"))
             }
-            return .success([make(UserFunction(binary: binary, symbol: target, offset: offset))])
+            let start = symbols.first { $0.name == target }?.address
+            let fileOffset = start.flatMap { catalog.fileOffset(ofAddress: $0 + offset, inBinary: binary) }
+            return .success([make(UserFunction(binary: binary, symbol: target, offset: offset, fileOffset: fileOffset))])
         }
         if offset != 0 {
             return .failure(.error(ap.range, "Offset not allowed with a wildcard: \(ap.text)"))
@@ -61,7 +63,11 @@ extension ProbeExpander {
         guard !matches.isEmpty else {
             return .failure(noMatch(ap, "function", pattern: target, among: names.sorted()) { "\(word):\(binary):\($0)" })
         }
-        return .success(matches.map { make(UserFunction(binary: binary, symbol: $0)) })
+        let starts = Dictionary(symbols.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
+        return .success(matches.map { name in
+            make(UserFunction(binary: binary, symbol: name,
+                              fileOffset: starts[name].flatMap { catalog.fileOffset(ofAddress: $0, inBinary: binary) }))
+        })
     }
 
     /// `usdt:BINARY:[PROVIDER:]NAME`; PROVIDER and NAME may be wildcards. Without PROVIDER, NAME

@@ -85,6 +85,16 @@ extension TypeChecker {
         return out
     }
 
+    /// A checked call as codegen reads it: `.function(case, args)`. A call that failed to check
+    /// (its type is unset) stays a `.call`; the program then has errors and reaches no codegen.
+    static func resolvedFunction(_ e: Expr) -> Expr {
+        guard case .call(let name, let args) = e.kind, e.type != .none,
+              let function = BuiltinFunction(rawValue: name) else { return e }
+        var out = e
+        out.kind = .function(function, args: args)
+        return out
+    }
+
     func isStringLiteral(_ e: Expr) -> Bool {
         if case .string = e.kind { return true }
         return false

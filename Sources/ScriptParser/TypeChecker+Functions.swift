@@ -39,6 +39,7 @@ extension TypeChecker {
         case "pton": return checkPton(e, args)
         case "macaddr": return checkMacaddr(e, args)
         case "strerror": return checkStrerror(e, args)
+        case "signame": return checkSigname(e, args)
         case "bswap": return checkBswap(e, args)
         case "path": return checkPath(e, args)
         case "time": return checkTime(e, args)
@@ -50,6 +51,7 @@ extension TypeChecker {
             guard argumentCount(e, name, args, 1...1), let address = integerArgument(name, args[0]) else { return e }
             return Expr(.call(name: name, args: [address]), range: e.range, type: .void)
         case "override": return checkOverride(e, args)
+        case "getopt": return checkGetopt(e, args)
         default: return nil
         }
     }
@@ -57,8 +59,8 @@ extension TypeChecker {
     /// Names offered in suggestions and accepted as functions.
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
-        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override", "unwatch",
+        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "signame", "bswap", "path",
+        "time", "strftime", "cat", "system", "signal", "override", "getopt", "unwatch",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

@@ -13,12 +13,19 @@ public struct TypeChecker {
     var scopes: [[String: SType]] = []
     var loopDepth = 0
     var inForBody = false
+    /// False inside a `for` body over a map: it runs as a callback the kernel calls without the
+    /// probe's context (TypeChecker+ProbeContext.swift).
+    var hasProbeContext = true
+    /// The script, for quoting what a diagnostic is about.
+    var source: SourceFile?
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
     var maps: [String: MapInfo] = [:]
     /// Maps assigned or aggregated somewhere (not only read).
     var mapsWritten: Set<String> = []
     /// `$1…$N` as given on the command line.
     var positionalArguments: [String] = []
+    /// `getopt()` values from the command line (ScriptOptions.swift); defaults otherwise.
+    var scriptOptionValues: [String: ScriptOption.Value] = [:]
     /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
     var defines: [String: String] = [:]
     var enumConstants: [String: Int64] = [:]
@@ -28,6 +35,11 @@ public struct TypeChecker {
     /// Per probe: where each variable was first assigned, and which were read (for warnings).
     var variableAssignments: [String: SourceRange] = [:]
     var variablesRead: Set<String> = []
+    /// Per probe: variables a later assignment made wider (a longer string, a tuple with one),
+    /// by name. A variable is declared by its first assignment; when a later one is wider, the
+    /// probe is checked again with the wider type from the start (`checkProbe`).
+    var widenedVariables: [String: SType] = [:]
+    var variableWidened = false
     var mapOrder: [String] = []
 
     /// Checks a parsed program. The result is nil when any error was found.
@@ -35,7 +47,9 @@ public struct TypeChecker {
                              options: FrontEndOptions = FrontEndOptions()) -> (TypedProgram?, Diagnostics) {
         var checker = TypeChecker(catalog: catalog)
         checker.settings = options.settings
+        checker.source = source
         checker.positionalArguments = options.positionalArguments
+        checker.scriptOptionValues = options.scriptOptionValues
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
@@ -88,7 +102,23 @@ public struct TypeChecker {
         self.format = format
         self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
+        widenedVariables = [:]
+        let itemsBefore = diagnostics.items.count
+        // Each pass can only widen a variable, so this settles; the bound is a safety net.
+        for _ in 0..<8 {
+            variableWidened = false
+            let typed = checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+            if !variableWidened { return typed }
+            diagnostics.items.removeSubrange(itemsBefore...)
+        }
+        return checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+    }
+
+    mutating func checkProbeOnce(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
+                                 name: String) -> TypedProbe? {
         scopes = [[:]]
+        hasProbeContext = true
+        inForBody = false
         loopDepth = 0
         let errorsBefore = diagnostics.errors.count
         var predicate: Expr?
@@ -131,7 +161,13 @@ public struct TypeChecker {
     mutating func checkStmt(_ stmt: Stmt) -> Stmt {
         switch stmt.kind {
         case .expr(let e):
-            return Stmt(.expr(checkExpr(e)), range: stmt.range)
+            let typed = checkExpr(e)
+            switch typed.type {
+            case .record, .array:
+                diagnostics.append(.error(e.range, "a whole \(typed.type) cannot be used as a value: read one of its fields or elements"))
+            default: break
+            }
+            return Stmt(.expr(typed), range: stmt.range)
         case .assign(let target, let op, let value):
             return checkAssignment(stmt, target: target, op: op, value: value)
         case .ifElse(let cond, let then, let otherwise):
@@ -145,8 +181,15 @@ public struct TypeChecker {
             return Stmt(.whileLoop(condition: c, body: checkBlock(body)), range: stmt.range)
         case .unroll(let count, let body):
             let n = checkExpr(count)
-            if case .integer(let v) = n.kind, v >= 1, v <= 100 {
-            } else {
+            // bpftrace's messages, underlining `unroll (N)`.
+            let head = SourceRange(stmt.range.start, min(stmt.range.end, count.range.end + 1))
+            if case .integer(let v) = n.kind {
+                if v > 100 {
+                    diagnostics.append(.error(head, "unroll maximum value is 100"))
+                } else if v < 1 {
+                    diagnostics.append(.error(head, "unroll minimum value is 1"))
+                }
+            } else if n.type != .none {
                 diagnostics.append(.error(count.range, "unroll count must be an integer literal from 1 to 100"))
             }
             return Stmt(.unroll(count: n, body: checkBlock(body)), range: stmt.range)
@@ -189,15 +232,17 @@ public struct TypeChecker {
         }
         let keyType = info.keyTypes.count == 1 ? info.keyTypes[0] : SType.tuple(info.keyTypes)
         let pairType = SType.tuple([keyType, valueType])
-        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody
+        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody, savedContext = hasProbeContext
         scopes = [[variable: pairType]]
         loopDepth = 1
         inForBody = true
+        hasProbeContext = false
         variablesRead.insert(variable)
         let typedBody = checkBlock(body)
         scopes = savedScopes
         loopDepth = savedLoopDepth
         inForBody = savedInFor
+        hasProbeContext = savedContext
         var typedMap = map
         typedMap.type = pairType
         return Stmt(.forMap(variable: variable, map: typedMap, body: typedBody), range: stmt.range)
@@ -234,19 +279,45 @@ public struct TypeChecker {
             diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
             return stmt
         }
+        // A whole struct may be named by a variable (bpftrace accepts it), but nothing copies it:
+        // every read of such a variable is refused (TypeChecker+RecordFields.swift).
+        guard v.type.isStorable || v.type.isRecordValue else {
+            diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "$" + name)))
+            return stmt
+        }
         var declared = lookupVariable(name)
         if variableAssignments[name] == nil { variableAssignments[name] = target.range }
         if declared == nil {
             declared = v.type.isInteger ? .int64.withSign(v.type.isSigned) : v.type
+            if let wide = widenedVariables[name], let merged = Self.mergeTypes([wide], [declared ?? v.type])?.first {
+                declared = merged
+            }
             scopes[scopes.count - 1][name] = declared
         } else if let d = declared, !Self.assignable(v.type, to: d) {
             diagnostics.append(.error(stmt.range,
                 "Type mismatch for $\(name): trying to assign value of type '\(v.type)' when variable already contains a value of type '\(d)'"))
             return stmt
+        } else if let d = declared, let merged = Self.mergeTypes([d], [v.type])?.first, merged != d {
+            // `$a = ""; … $a = "hi"`: the variable must hold its longest value.
+            widenedVariables[name] = merged
+            variableWidened = true
         }
         var t = target
         t.type = declared ?? v.type
         return Stmt(.assign(target: t, op: nil, value: v), range: stmt.range)
+    }
+
+    /// Why a value of `type` cannot be kept in a variable or map: a whole struct or array lives
+    /// in kernel memory, and only its members and elements are copied out.
+    static func notAValue(_ type: SType, storedIn place: String) -> String {
+        switch type {
+        case .record, .array:
+            return "a whole \(type) cannot be stored in \(place): read one of its fields or elements"
+        case .void:
+            return "this call returns no value to store in \(place)"
+        default:
+            return "a value of type \(type) cannot be stored in \(place)"
+        }
     }
 
     static func assignable(_ from: SType, to: SType) -> Bool {
@@ -267,6 +338,16 @@ public struct TypeChecker {
 }
 
 extension SType {
+    var isRecordValue: Bool { if case .record = self { return true }; return false }
+
+    /// What a variable or map can hold: values copied out of the kernel into BPF memory.
+    var isStorable: Bool {
+        switch self {
+        case .integer, .string, .pointer, .tuple, .rendered: return true
+        case .none, .void, .array, .record: return false
+        }
+    }
+
     func withSign(_ signed: Bool) -> SType {
         if case .integer(let bits, _) = self { return .integer(bits: bits, signed: signed) }
         return self

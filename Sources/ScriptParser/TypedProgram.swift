@@ -10,9 +10,12 @@ public struct TypedProgram: Sendable {
     }
 }
 
-/// What the command line adds to a script: `$1…$N`, and settings from the environment.
+/// What the command line adds to a script: `$1…$N`, `getopt()` values, and settings from
+/// the environment.
 public struct FrontEndOptions: Sendable {
     public var positionalArguments: [String] = []
+    /// Resolved by `ScriptOptionSet.values(from:)`; an option missing here takes its default.
+    public var scriptOptionValues: [String: ScriptOption.Value] = [:]
     public var settings = Settings()
     /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
     public var headers: HeaderSearch?
@@ -38,8 +41,15 @@ public struct Settings: Sendable, Equatable {
     /// Bytes of the ring buffer events go through (power of two, page multiple); nil sizes it
     /// from the program's largest record.
     public var ringBufferSize: Int?
+    /// Ring buffer or perf event array (`--transport`; EventTransport.swift).
+    public var eventTransport = EventTransport.ringBuffer
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
+    /// The most bytes `cat()` prints of a file (BPFTRACE_CAT_BYTES_MAX), as bpftrace limits it.
+    public var catBytesMax = 10240
+    /// Attach points a program may have in all (BPFTRACE_MAX_PROBES): every probe costs kernel
+    /// memory and, when tracing stops, an RCU grace period to detach.
+    public var maxProbes = 512
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.
@@ -71,6 +81,8 @@ public struct TypedProbe: Sendable {
     public var range: SourceRange
     /// The probe as written by the user (first attach point), for messages.
     public var displayName: String
+    /// What the program receives from the kernel (the same for all of its attach points).
+    public var context: ProbeContext { attachPoints.first?.programContext ?? .none }
     public init(attachPoints: [ResolvedAttachPoint], tracepointFormat: TracepointFormat?, predicate: Expr?,
                 body: Block, range: SourceRange, displayName: String) {
         self.attachPoints = attachPoints; self.tracepointFormat = tracepointFormat; self.predicate = predicate

@@ -392,7 +392,7 @@ final class ErrorTests: XCTestCase {
             """)
     }
 
-    /// bpftrace 0.17's words: "ERROR: failed to open file '/…': No such file or directory".
+    /// bpftrace 0.17: "ERROR: failed to open file '/…': No such file or directory" (as clear).
     func testMissingScriptFile() throws {
         let path = temporaryPath(".st")
         let result = try runSwtrace([path])
@@ -405,7 +405,7 @@ final class ErrorTests: XCTestCase {
     func testDirectoryAsScriptFile() throws {
         let result = try runSwtrace([SwtraceRunner.temporaryFolder])
         XCTAssertEqual(result.status, 1, "\(result)")
-        XCTAssertEqual(result.stderr, "ERROR: failed to open file '\(SwtraceRunner.temporaryFolder)': Is a directory\n")
+        XCTAssertEqual(result.stderr, "ERROR: could not read \(SwtraceRunner.temporaryFolder): Is a directory\n")
     }
 
     func testUnreadableScriptFile() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import XCTest
+import TestSupport
 
 /// uprobes and USDT found through a running process (`-p`): listing its probes, USDT without
 /// a binary, wildcarded files, and bpftrace's refusals for places no function is.
@@ -9,7 +10,7 @@ final class ProcessProbesTests: XCTestCase {
 
     override func setUpWithError() throws {
         try requireRoot()
-        binary = try ProbeTypesTestProgram.path()
+        binary = try ProbeTestProgram.path()
     }
 
     /// The test program running long enough to be looked at (1000 iterations, 20 ms apart).

@@ -67,7 +67,7 @@ final class FunctionsCheckTests: XCTestCase {
         XCTAssertEqual(try typeOf("ustack(perf, 5)").type, .rendered(.stack(StackType(user: true, limit: 5, mode: .perf))))
         XCTAssertEqual(try typeOf("kstack(3)").type, .rendered(.stack(StackType(user: false, limit: 3, mode: .bpftrace))))
         let e = try typeOf("kstack(perf)")
-        guard case .call("kstack", let args) = e.kind else { return XCTFail("\(e.kind)") }
+        guard case .function(.kstack, let args) = e.kind else { return XCTFail("\(e.kind)") }
         XCTAssertTrue(args.isEmpty, "the mode is folded into the type")
     }
 
@@ -80,9 +80,9 @@ final class FunctionsCheckTests: XCTestCase {
         guard case .integer(0x4028) = u.kind else { return XCTFail("\(u.kind)") }
         XCTAssertEqual(u.type, .pointer(to: .uint32, user: true), "a 4-byte variable gives a 32-bit pointer")
         let r = try typeOf("reg(\"ip\")", probe: "kprobe:vfs_read")
-        guard case .call("reg", let args) = r.kind, case .integer(128)? = args.first?.kind else { return XCTFail("\(r.kind)") }
+        guard case .function(.reg, let args) = r.kind, case .integer(128)? = args.first?.kind else { return XCTFail("\(r.kind)") }
         let p = try typeOf("pton(\"10.0.0.1\")")
-        guard case .call("pton", let pa) = p.kind, case .string([10, 0, 0, 1])? = pa.first?.kind else { return XCTFail("\(p.kind)") }
+        guard case .function(.pton, let pa) = p.kind, case .string([10, 0, 0, 1])? = pa.first?.kind else { return XCTFail("\(p.kind)") }
         XCTAssertEqual(p.type, .rendered(.byteArray(count: 4)))
         XCTAssertEqual(try typeOf("pton(\"::1\")").type, .rendered(.byteArray(count: 16)))
     }
@@ -95,6 +95,8 @@ final class FunctionsCheckTests: XCTestCase {
         XCTAssertEqual(try typeOf("strftime(\"%H\", nsecs)").type, .rendered(.timestamp(format: "%H")))
         XCTAssertEqual(try typeOf("ntop(1)").type.size, 24)
         XCTAssertEqual(try typeOf("username").type, .rendered(.username))
+        XCTAssertEqual(try typeOf("signame(9)").type, .rendered(.signalName))
+        XCTAssertEqual(try typeOf("signame(9)").type.size, 8)
         XCTAssertEqual(try typeOf("bswap((uint16)1)").type, .integer(bits: 16, signed: false))
         XCTAssertEqual(try typeOf("rand").type, .uint32)
         XCTAssertEqual(try typeOf("(kstack, 1)").type.size, 24)
@@ -107,7 +109,7 @@ final class FunctionsCheckTests: XCTestCase {
         let (typed, d) = FrontEnd.compile(source, catalog: FunctionsFixtureCatalog(), options: FrontEndOptions(settings: settings))
         let program = try XCTUnwrap(typed, DiagnosticRenderer.render(d, in: source))
         let numbers = program.probes[0].body.statements.compactMap { s -> UInt64? in
-            guard case .expr(let e) = s.kind, case .call("signal", let args) = e.kind,
+            guard case .expr(let e) = s.kind, case .function(.signal, let args) = e.kind,
                   case .integer(let n)? = args.first?.kind else { return nil }
             return n
         }

@@ -33,7 +33,7 @@ final class KernelTypesCheckTests: XCTestCase {
         let (program, diagnostics) = FrontEnd.compile(source, catalog: catalog)
         let typedProgram = try XCTUnwrap(program, DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
         guard case .expr(let call)? = typedProgram.probes.first?.body.statements.first?.kind,
-              case .call(_, let args) = call.kind, args.count == 2 else {
+              case .function(_, let args) = call.kind, args.count == 2 else {
             XCTFail("no printf call", file: file, line: line)
             throw StoppedAfterFailure()
         }
