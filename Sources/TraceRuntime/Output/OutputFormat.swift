@@ -65,8 +65,10 @@ public struct TextOutputFormat: OutputFormat {
 
     public func lostEvents(_ count: UInt64) -> String { "Lost \(count) events\n" }
 
-    /// bpftrace writes `Attaching N probes...` here; swtrace reports on standard error instead.
-    public func attachedProbes(_ count: Int) -> String? { nil }
+    /// bpftrace's `Attaching N probes...` line, so scripts and tools that read it keep working.
+    /// swtrace writes it once every probe is attached (bpftrace writes it before attaching),
+    /// and `Attached N probes` on standard error as well.
+    public func attachedProbes(_ count: Int) -> String? { "Attaching \(count) probe\(count == 1 ? "" : "s")...\n" }
 }
 
 /// `-f json`: one `{"type": T, "data": D}` object per line, spaced as bpftrace 0.17 spaces it.
