@@ -43,7 +43,7 @@ extension IRGen {
             let (pointer, offset) = try tupleElementAddress(base, index)
             return load64(pointer, offset)
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
         case .unary(let op, let a):
             let v = try emitInt(a)
@@ -53,7 +53,7 @@ extension IRGen {
             case .logicalNot:
                 return LLVMBuildZExt(builder, LLVMBuildICmp(builder, LLVMIntEQ, v, m.const64(0), ""), m.i64, "")
             case .deref, .addressOf:
-                throw CodegenError("operator \(op.rawValue) is not supported yet", range: e.range)
+                throw CodegenError("internal error: operator \(op.rawValue) was not resolved by the checker", range: e.range)
             }
         case .binary(let op, let a, let b):
             return try emitBinary(op, a, b)
@@ -73,7 +73,7 @@ extension IRGen {
         default:
             if let v = try emitKernelTypeValue(e) { return v }
             if let v = try emitFunctionValue(e) { return v }
-            throw CodegenError("this expression cannot be used as an integer here", range: e.range)
+            throw CodegenError("internal error: this expression has no integer lowering", range: e.range)
         }
     }
 
