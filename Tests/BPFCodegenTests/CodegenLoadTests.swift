@@ -36,6 +36,9 @@ final class CodegenLoadTests: XCTestCase {
         ("zero_divisor_wide_shift", #"END { printf("%d\n", (pid <= 0 ? gid / $# : elapsed) << 3); } BEGIN { @x = (pid <= 0 ? gid / 0 : elapsed) << 3; @y = (pid <= 0 ? gid % 0 : elapsed) << 3; @z = ~(comm == "bash" ? pid : (gid << 255)); exit(); }"#),
         // A record held while an argument's scratch lookup may fail is discarded on that path
         // (fuzz: verifier-printf-ringbuf-reference-leak).
+        // bpf_loop's context stays on the stack when the stack budget sends buffers to the
+        // scratch map (the helper takes stack memory only).
+        ("loop_context_on_stack", #"t:syscalls:sys_enter_openat { @m[args->dfd] = (("abc" == probe) ? (strcontains(comm, "a") || 1) : ("abc" == probe)) + (str(0) == (nsecs ? probe : "abc")); }"#),
         ("record_discarded_on_early_exit", #"t:syscalls:sys_enter_openat { printf("%s\n", strerror(strncmp(str(args->filename), "a", 2))); }"#),
     ]
 
