@@ -127,19 +127,11 @@ extension IRGen {
     /// The verifier accepts a context load only at a constant offset from the context pointer
     /// itself. InstCombine turns a PHI of two loads (`c ? arg1 : arg2`, or a variable set in
     /// both arms of an `if`) into one load from a PHI of their addresses: a modified context
-    /// pointer, rejected. Passing the loaded value through `llvm.bpf.passthrough` (which the
-    /// BPF backend removes) leaves a PHI of calls, which InstCombine does not fold.
+    /// pointer, rejected. Through `passthrough` (IRGen+Passthrough.swift) the PHI is one of
+    /// calls, which InstCombine does not fold.
     func loadContext(_ type: LLVMTypeRef, at offset: Int, name: String = "") throws -> LLVMValueRef {
         let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), offset), LLVMPointerType(type, 0), "")
-        let loaded: LLVMValueRef = LLVMBuildLoad2(builder, type, p, "")
-        let bits = LLVMGetIntTypeWidth(type)
-        let intrinsic = "llvm.bpf.passthrough.i\(bits).i\(bits)"
-        var params: [LLVMTypeRef?] = [m.i32, type]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(type, $0.baseAddress, 2, 0) }
-        let fn = LLVMGetNamedFunction(m.module, intrinsic) ?? LLVMAddFunction(m.module, intrinsic, fnType)
-        passthroughCount += 1
-        var args: [LLVMValueRef?] = [m.const32(passthroughCount), loaded]
-        return args.withUnsafeMutableBufferPointer { LLVMBuildCall2(builder, fnType, fn, $0.baseAddress, 2, name) }
+        return passthrough(LLVMBuildLoad2(builder, type, p, name))
     }
 
     /// A 64-bit register or slot cut to the value's C width and extended back by its sign, so

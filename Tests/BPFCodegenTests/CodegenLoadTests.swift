@@ -39,6 +39,9 @@ final class CodegenLoadTests: XCTestCase {
         // bpf_loop's context stays on the stack when the stack budget sends buffers to the
         // scratch map (the helper takes stack memory only).
         ("loop_context_on_stack", #"t:syscalls:sys_enter_openat { @m[args->dfd] = (("abc" == probe) ? (strcontains(comm, "a") || 1) : ("abc" == probe)) + (str(0) == (nsecs ? probe : "abc")); }"#),
+        // A short string compare keeps its early exits: folded into a branchless chain, the
+        // verifier walked 2^16 outcomes through the rest of the program (1M instructions).
+        ("string_compare_early_exits", #"t:syscalls:sys_enter_openat { @i = 1; @s = comm; @h = hist(@i && (probe == @s)); printf("%s\n", (nsecs ? probe : str(args->filename))); }"#),
         ("record_discarded_on_early_exit", #"t:syscalls:sys_enter_openat { printf("%s\n", strerror(strncmp(str(args->filename), "a", 2))); }"#),
     ]
 
