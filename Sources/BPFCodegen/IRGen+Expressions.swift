@@ -213,7 +213,9 @@ extension IRGen {
         if signed {
             result = emitSignedDivision(x, divisor, remainder: remainder)
         } else {
-            result = remainder ? LLVMBuildURem(builder, x, divisor, "") : LLVMBuildUDiv(builder, x, divisor, "")
+            // Through `passthrough`: InstCombine reads `x > UINT64_MAX / y` as a multiply-overflow
+            // check, a 128-bit multiply the BPF backend cannot call (`__multi3`).
+            result = passthrough(remainder ? LLVMBuildURem(builder, x, divisor, "") : LLVMBuildUDiv(builder, x, divisor, ""))
         }
         return LLVMBuildSelect(builder, isZero, remainder ? x : m.const64(0), result, "")
     }
