@@ -58,6 +58,9 @@ extension TypeChecker {
                 out.type = ta.type.isSigned || tb.type.isSigned ? .int64 : .uint64
             case (.string(let x), .string(let y)):
                 out.type = .string(capacity: max(x, y))
+            case _ where ta.type == tb.type || Self.kindWord(ta.type) == Self.kindWord(tb.type):
+                // bpftrace's wording: the types agree, but a ternary only yields integers and strings.
+                diagnostics.append(.error(e.range, "Ternary return type unsupported \(Self.kindWord(ta.type))"))
             default:
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
