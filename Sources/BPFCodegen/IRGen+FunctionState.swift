@@ -78,12 +78,17 @@ extension IRGen {
         return try body()
     }
 
+    /// A fault of codegen's own (the checker guarantees the opposite), located at the statement
+    /// being emitted.
+    func internalError(_ what: String) -> CodegenError {
+        CodegenError("internal error: " + what, range: frame.location)
+    }
+
     /// The probe's context pointer. The checker refuses every read of the context where there
     /// is none (callbacks), so a nil here is codegen's own fault, reported as such.
     func probeContext() throws -> LLVMValueRef {
         guard let context = frame.context else {
-            throw CodegenError("internal error: the probe's context is read inside a callback, which has none",
-                               range: frame.location)
+            throw internalError("the probe's context is read inside a callback, which has none")
         }
         return context
     }
