@@ -32,13 +32,6 @@ struct FunctionState {
     /// The statement being emitted, for locating internal errors.
     var location: SourceRange?
 
-    init() {}
-
-    init(function: LLVMValueRef, scope: LLVMMetadataRef, context: LLVMValueRef?,
-         entryBlock: LLVMBasicBlockRef, exitBlock: LLVMBasicBlockRef) {
-        self.function = function; self.scope = scope; self.context = context
-        self.entryBlock = entryBlock; self.exitBlock = exitBlock
-    }
 }
 
 extension IRGen {
