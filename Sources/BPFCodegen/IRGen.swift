@@ -212,7 +212,7 @@ final class IRGen {
             branchIfOpen(to: head)
             LLVMPositionBuilderAtEnd(builder, done)
         case .unroll(let count, let body):
-            guard case .integer(let n) = count.kind else { throw CodegenError("unroll count must be a literal", range: count.range) }
+            guard case .integer(let n) = count.kind else { throw CodegenError("internal error: unroll count must be a literal", range: count.range) }
             let done = appendBlock("unroll.end")
             for _ in 0..<n {
                 let next = appendBlock("unroll.next")
@@ -269,9 +269,10 @@ final class IRGen {
     }
 
     /// A zeroed stack buffer, allocated in the entry block so LLVM sees one fixed frame.
-    func allocaInEntry(bytes: Int, name: String = "") -> LLVMValueRef {
+    /// `onStack` keeps it there whatever the budget: some helpers take only stack memory.
+    func allocaInEntry(bytes: Int, name: String = "", onStack: Bool = false) -> LLVMValueRef {
         // Too big for the 512-byte stack: a zeroed region of the scratch map (IRGen+Scratch.swift).
-        if needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
+        if !onStack, needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
         let current = LLVMGetInsertBlock(builder)
         if let entryBlock = frame.entryBlock {
             if let first = LLVMGetFirstInstruction(entryBlock) {

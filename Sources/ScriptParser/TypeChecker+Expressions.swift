@@ -22,7 +22,7 @@ extension TypeChecker {
         case .variable(let name):
             variablesRead.insert(name)
             guard let t = lookupVariable(name) else {
-                let all = scopes.flatMap(\.keys).map { "$" + $0 }
+                let all = function.variables.flatMap(\.keys).map { "$" + $0 }
                 let hint = Suggestion.closest(to: "$" + name, among: all)
                 diagnostics.append(.error(e.range, "Undefined or undeclared variable: $\(name)", suggestion: hint))
                 return out
@@ -58,6 +58,9 @@ extension TypeChecker {
                 out.type = ta.type.isSigned || tb.type.isSigned ? .int64 : .uint64
             case (.string(let x), .string(let y)):
                 out.type = .string(capacity: max(x, y))
+            case _ where ta.type == tb.type || Self.kindWord(ta.type) == Self.kindWord(tb.type):
+                // bpftrace's wording: the types agree, but a ternary only yields integers and strings.
+                diagnostics.append(.error(e.range, "Ternary return type unsupported \(Self.kindWord(ta.type))"))
             default:
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
