@@ -73,6 +73,9 @@ public final class TraceSession {
             sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
             // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
             // output (tracing write() while printing) keeps one poll busy forever.
+            // Once detached (draining), nothing new arrives: every queued record is consumed,
+            // so END's output and the last events before a signal are printed, not dropped.
+            if sink.draining { return 0 }
             return stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil ? -1 : 0
         }, ctx, nil) else {
             throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
@@ -106,12 +109,17 @@ public final class TraceSession {
 
         // No new events once detached; then drain what is queued, run END, drain its output.
         object.detachAll()
+        // What is queued is printed, for half a second at most: a backlog of system() calls
+        // would otherwise run for many seconds after Ctrl-C. Records past that are counted lost.
+        sink.draining = true
+        sink.drainDeadline = Self.monotonicNanoseconds() + 500_000_000
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
         ring_buffer__consume(rb)
         sink.exitRequested = false
         sink.ignoreExit = true
+        sink.drainDeadline = nil
         try attacher.run(.end)
         ring_buffer__consume(rb)
         sink.flushPartialLines()
@@ -123,6 +131,12 @@ public final class TraceSession {
             return 1
         }
         return sink.exitCode
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     private func storeStartTime() throws {
@@ -151,7 +165,7 @@ public final class TraceSession {
     /// summed over CPUs; never silent.
     private func reportLostEvents() {
         let counters = object.manifest.lossCounters
-        let lost = lossCounter(slot: counters.bufferFullSlot) + sink.malformed
+        let lost = lossCounter(slot: counters.bufferFullSlot) + sink.malformed + sink.droppedAfterStop
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: counters.mapFullSlot)
         if dropped > 0 {
@@ -195,6 +209,12 @@ final class EventSink {
     let formatter: EventFormatter
     let output: OutputStream
     var exitRequested = false
+    /// Set once every probe is detached: the ring buffer is drained to the end.
+    var draining = false
+    /// While draining after a stop: past this time (CLOCK_MONOTONIC ns) records are counted,
+    /// not printed.
+    var drainDeadline: UInt64?
+    var droppedAfterStop: UInt64 = 0
     /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
     var exitCode: Int32 = 0
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
@@ -224,6 +244,10 @@ final class EventSink {
     func handle(_ record: UnsafeRawBufferPointer) {
         // Records queued behind exit() are dropped, as bpftrace stops at exit().
         if exitRequested { return }
+        if let deadline = drainDeadline, TraceSession.monotonicNanoseconds() > deadline {
+            droppedAfterStop += 1
+            return
+        }
         let decoded = formatter.decode(record)
         switch decoded {
         case .printf(let bytes): deliver(format.printf(bytes), record)
