@@ -121,4 +121,8 @@ let features: [Feature] = [
     Feature(template: "@mt[I, S] = I", kind: .statement), Feature(template: "@ms[I] = S", kind: .statement),
     Feature(template: "@tu = (I, S)", kind: .statement), Feature(template: "@mi[I] = (uint8)I", kind: .statement),
     Feature(template: "return", kind: .statement),
+    Feature(template: "kptr(I)", kind: .integer), Feature(template: "uptr(I)", kind: .integer),
+    Feature(template: "sarg0", kind: .integer), Feature(template: "(uint64)ctx", kind: .integer),
+    Feature(template: "pton(\"127.0.0.1\")", kind: .printable), Feature(template: "cgroup_path(cgroup)", kind: .printable),
+    Feature(template: "print(args)", kind: .statement), Feature(template: "@args[I] = args", kind: .statement),
 ]
