@@ -52,8 +52,12 @@ struct FuzzResult {
             if code != 0 && code != 1 {
                 return FuzzResult(outcome: .crash, signature: "exit \(code)", stderr: stderr, seconds: seconds)
             }
-            if let bad = first("internal error") ?? first("LLVM ERROR") ?? first("could not open the generated") {
-                return FuzzResult(outcome: .internalError, signature: bad, stderr: stderr, seconds: seconds)
+            // LLVM's own diagnostics start with "error: " (a backend that cannot lower something).
+            if let bad = first("internal error") ?? first("LLVM ERROR") ?? first("could not open the generated")
+                ?? lines.first(where: { $0.hasPrefix("error: ") }) {
+                // Without the script's path and positions, so one bug is one finding.
+                let signature = normalised(bad.split(separator: " ").filter { !$0.contains("/") && !$0.hasPrefix("stdin:") }.joined(separator: " "))
+                return FuzzResult(outcome: .internalError, signature: signature, stderr: stderr, seconds: seconds)
             }
             if code == 0 { return FuzzResult(outcome: .loaded, signature: "", stderr: stderr, seconds: seconds) }
             if lines.contains(where: isLocatedError) {

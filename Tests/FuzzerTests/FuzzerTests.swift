@@ -15,6 +15,8 @@ final class FuzzerTests: XCTestCase {
                        .verifierRejection)
         XCTAssertEqual(outcome(.exited(1), "ERROR: internal error: map @m was not declared\n"), .internalError)
         XCTAssertEqual(outcome(.exited(1), "ERROR: kprobes are not available on this kernel\n"), .otherError)
+        XCTAssertEqual(outcome(.exited(1), "error: stdin:1:9: in function probe_0 i64 (i8*): A call to built-in function '__multi3' is not supported.\n"),
+                       .internalError)
         XCTAssertEqual(outcome(.signaled(4), ""), .crash)
         XCTAssertEqual(outcome(.exited(1), "Swift/x.swift:12: Fatal error: Index out of range\n"), .crash)
         XCTAssertEqual(outcome(.exited(134), ""), .crash)
