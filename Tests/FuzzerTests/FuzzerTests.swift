@@ -17,8 +17,10 @@ final class FuzzerTests: XCTestCase {
         XCTAssertEqual(outcome(.exited(1), "ERROR: kprobes are not available on this kernel\n"), .otherError)
         XCTAssertEqual(outcome(.exited(1), "error: stdin:1:9: in function probe_0 i64 (i8*): A call to built-in function '__multi3' is not supported.\n"),
                        .internalError)
+        XCTAssertEqual(outcome(.exited(1), "f.st:1:9-12: ERROR: syntax error\nBEGIN { x // internal error }\n        ~~~\n"), .locatedError)
         XCTAssertEqual(outcome(.signaled(4), ""), .crash)
         XCTAssertEqual(outcome(.exited(1), "Swift/x.swift:12: Fatal error: Index out of range\n"), .crash)
+        XCTAssertEqual(outcome(.exited(1), "f.st:1:1-3: ERROR: x\n// x.swift:12: Fatal error: noted in a comment\n~~~\n"), .locatedError)
         XCTAssertEqual(outcome(.exited(134), ""), .crash)
         XCTAssertEqual(outcome(.timedOut, ""), .hang)
     }
