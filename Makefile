@@ -6,6 +6,9 @@
 #   make build        release build: .build/release/swtrace
 #   sudo make bench   compare start-up with bpftrace (bench/run)
 #   make clean        remove build products and bench results
+#   make install      install swtrace, its manual, shell completions and example
+#                     tools under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
+#   make deb          build .build/deb/swtrace_*.deb and check it (scripts/check-deb)
 #
 # Loading BPF programs needs root: the demo, the end-to-end tests and the
 # benchmarks run as root.
@@ -19,8 +22,16 @@ SHELL := bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
 SWIFT ?= swift
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all setup build demo test fuzz fuzz-short bench clean
+# What `make install` and `make deb` ship: a release build with the Swift runtime linked in
+# statically, so it runs where no Swift toolchain is installed (ldd: Debian libraries only).
+# It has a build folder of its own, so `make build` (and the benchmarks) stay as they are.
+STATIC_SCRATCH := .build/static
+STATIC_BIN := $(STATIC_SCRATCH)/release/swtrace
+
+.PHONY: all setup build demo test fuzz fuzz-short bench clean static install deb
 
 all: build
 
@@ -53,6 +64,15 @@ fuzz: build
 
 bench: build
 	bench/run
+
+static: setup
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH)
+
+install: static
+	scripts/install-tree "$(DESTDIR)" "$(PREFIX)" $(STATIC_BIN)
+
+deb: static
+	scripts/check-deb "$$(scripts/build-deb $(STATIC_BIN) .build/deb)"
 
 clean:
 	rm -rf .build bench/results

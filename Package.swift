@@ -77,7 +77,9 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
         .testTarget(name: "FuzzerTests", dependencies: ["swtrace-fuzz"]),
         .testTarget(name: "SystemCatalogTests", dependencies: ["SystemCatalog", "TestSupport"]),
-        .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime", "SystemCatalog", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SystemCatalog", "TestSupport"]),
+        .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime", "SystemCatalog", "TestSupport"],
+                    exclude: ["make-golden.sh"]),
+        // The scripts are read from the source tree (#filePath), not bundled.
+        .testTarget(name: "EndToEndTests", dependencies: ["SystemCatalog", "TestSupport"], exclude: ["Scripts"]),
     ]
 )

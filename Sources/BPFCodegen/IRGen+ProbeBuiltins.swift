@@ -96,7 +96,9 @@ extension IRGen {
         let slot = AttachCookies.stringSlotSize(all)
         let name = AttachCookies.probeStringsMap
         if let existing = LLVMGetNamedGlobal(m.module, name) { return (existing, slot) }
-        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, all.count * 2),
+        // Function watchpoints add a setup program each (IRGen+Watchpoints.swift), one attach point more.
+        let setups = all.filter { if case .watchpoint(let w) = $0 { return w.function != nil } else { return false } }.count
+        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, (all.count + setups) * 2),
                                             keySize: 4, valueSize: slot))
         return (global, slot)
     }

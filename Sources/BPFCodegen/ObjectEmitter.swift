@@ -13,6 +13,8 @@ public struct CodegenOptions: Sendable {
 
 /// Typed program → LLVM IR → verified, optimised module → BPF ELF object in memory.
 public enum ObjectEmitter {
+    /// The LLVM release the BPF backend comes from (`--info`).
+    public static let llvmVersion: String = LLVM_VERSION_STRING
     /// The BPF target machine, made once per process (`v3`: 32-bit jumps and ALU, kernel ≥ 5.1).
     private static let targetMachine: LLVMTargetMachineRef? = {
         LLVMInitializeBPFTargetInfo()

@@ -32,6 +32,8 @@ public protocol Catalog: AnyObject {
     /// The file offset of a virtual address in an ELF file (what a uprobe attaches at), nil
     /// when no loaded section holds it.
     func fileOffset(ofAddress address: UInt64, inBinary path: String) -> UInt64?
+    /// Regular files a shell wildcard pattern matches (`./bin/app*`), sorted.
+    func files(matching pattern: String) -> [String]
 
     // Kernel types (BTF), for `->`, casts, `sizeof`, `offsetof` and enum constants; each
     // defaults to knowing nothing. Reading BTF costs milliseconds: only on first use.
@@ -59,6 +61,7 @@ public struct CatalogError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 extension Catalog {
+    public func files(matching pattern: String) -> [String] { [] }
     public func kernelFunctions() -> [KernelFunction] { [] }
     public func isKernelFunction(_ function: KernelFunction) -> Bool { kernelFunctions().contains(function) }
     public func btfFunctions() -> [KernelFunction] { [] }

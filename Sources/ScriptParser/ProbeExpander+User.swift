@@ -22,7 +22,7 @@ extension ProbeExpander {
                 return .failure(.error(ap.range, "Invalid address in \(ap.text)"))
             }
             guard let holder = symbols.first(where: { $0.address <= address && address < $0.address + max($0.size, 1) }) else {
-                return .failure(.error(ap.range, "Could not resolve address: \(binary):\(target)"))
+                return .failure(.error(ap.range, "Could not resolve address: \(binary):0x\(String(address, radix: 16))"))
             }
             if isReturn, address != holder.address {
                 return .failure(.error(ap.range, "uretprobe must be at a function's start, not inside \(holder.name)"))
@@ -48,6 +48,10 @@ extension ProbeExpander {
                 let hint = Suggestion.closest(to: target, among: names).map { "\(word):\(binary):\($0)" }
                 return .failure(.error(ap.range, "function '\(target)' not found in \(binary)", suggestion: hint))
             }
+            // bpftrace's check: an offset past the function's end is someone else's code.
+            if offset > 0, let size = symbols.first(where: { $0.name == target })?.size, size > 0, offset >= size {
+                return .failure(.error(ap.range, "Offset outside the function bounds ('\(target)' size is \(size))"))
+            }
             let start = symbols.first { $0.name == target }?.address
             let fileOffset = start.flatMap { catalog.fileOffset(ofAddress: $0 + offset, inBinary: binary) }
             return .success([make(UserFunction(binary: binary, symbol: target, offset: offset, fileOffset: fileOffset))])
@@ -69,8 +73,25 @@ extension ProbeExpander {
     /// `usdt:BINARY:[PROVIDER:]NAME`; PROVIDER and NAME may be wildcards. Without PROVIDER, NAME
     /// is matched in every provider.
     func expandUSDT(_ ap: AttachPoint) -> Expansion {
-        guard (2...3).contains(ap.parts.count), ap.parts.allSatisfy({ !$0.isEmpty }) else {
+        guard (2...3).contains(ap.parts.count), let last = ap.parts.last, !last.isEmpty else {
             return .failure(.error(ap.range, "usdt probe type requires 2 or 3 arguments"))
+        }
+        // An empty or wildcard BINARY: the -p process's files, or the files the wildcard finds.
+        let fileSpec = ap.parts[0]
+        if fileSpec.isEmpty || Glob.hasWildcard(fileSpec) {
+            let files = fileSpec.isEmpty || fileSpec == "*" ? targetFiles : catalog.files(matching: fileSpec)
+            guard !files.isEmpty else {
+                return .failure(.error(ap.range, fileSpec.isEmpty || fileSpec == "*"
+                    ? "usdt probes without a binary need the process to trace: -p PID"
+                    : "No files matched: \(fileSpec)"))
+            }
+            var all: [ResolvedAttachPoint] = []
+            for file in files {
+                var one = ap
+                one.parts[0] = file
+                if case .success(let found) = expandUSDT(one) { all += found }
+            }
+            return all.isEmpty ? .failure(.error(ap.range, "No probes matched: \(ap.text)")) : .success(all)
         }
         guard let binary = resolvedBinary(ap, ap.parts[0]) else { return .failure(missingBinary(ap, ap.parts[0])) }
         let probes: [USDTProbeInfo]
@@ -78,7 +99,7 @@ extension ProbeExpander {
         case .success(let p): probes = p
         case .failure(let e): return .failure(.error(ap.range, e.message))
         }
-        let providerPattern = ap.parts.count == 3 ? ap.parts[1] : "*"
+        let providerPattern = ap.parts.count == 3 && !ap.parts[1].isEmpty ? ap.parts[1] : "*"
         let namePattern = ap.parts[ap.parts.count - 1]
         var seen = Set<String>()
         let matches = probes.filter { probe in
@@ -101,6 +122,11 @@ extension ProbeExpander {
 
     private func resolvedBinary(_ ap: AttachPoint, _ name: String) -> String? {
         guard !Glob.hasWildcard(name) else { return nil }
+        // A path only the -p process sees (its own mount namespace): through /proc/PID/root.
+        if name.hasPrefix("/"), let inProcess = targetFiles.first(where: { $0.hasSuffix("/root" + name) }),
+           catalog.resolveBinary(name) == nil {
+            return inProcess
+        }
         return catalog.resolveBinary(name)
     }
 

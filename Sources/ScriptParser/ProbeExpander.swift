@@ -6,7 +6,16 @@
 /// `ProbeExpander+User.swift` uprobes and USDT.
 public struct ProbeExpander {
     let catalog: Catalog
-    public init(catalog: Catalog) { self.catalog = catalog }
+    /// The `-p`/`-c` process's binary: where `watchpoint:FUNC+argN` looks for FUNC.
+    public var targetBinary: String?
+    /// The files the -p process runs (its executable and libraries), where `usdt::PROVIDER:NAME`
+    /// and `usdt:*:…` look.
+    public var targetFiles: [String]
+    public init(catalog: Catalog, targetBinary: String? = nil, targetFiles: [String] = []) {
+        self.catalog = catalog
+        self.targetBinary = targetBinary
+        self.targetFiles = targetFiles
+    }
 
     typealias Expansion = Result<[ResolvedAttachPoint], Diagnostic>
 
@@ -30,8 +39,9 @@ public struct ProbeExpander {
         case .usdt: return expandUSDT(ap)
         case .profile, .interval: return expandTimer(ap, type)
         case .software, .hardware: return expandPerfEvent(ap, kind: type == .software ? .software : .hardware)
-        case .watchpoint, .asyncwatchpoint, .iter:
-            return .failure(.error(ap.range, "\(type.rawValue) probes are not supported yet"))
+        case .watchpoint, .asyncwatchpoint: return expandWatchpoint(ap, isAsync: type == .asyncwatchpoint)
+        case .iter:
+            return .failure(.error(ap.range, "iter probes are not supported yet"))
         }
     }
 

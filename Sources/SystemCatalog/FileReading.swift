@@ -17,14 +17,16 @@ public struct FileReadError: Error, Equatable, CustomStringConvertible {
 ///
 /// tracefs and procfs files report size 0 to `stat`, so this reads until end of file rather
 /// than trusting the size.
-public func readFileContents(_ path: String) -> Result<[UInt8], FileReadError> {
+public func readFileContents(_ path: String, limit: Int = Int.max) -> Result<[UInt8], FileReadError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(FileReadError(path: path, errno: errno)) }
     defer { close(fd) }
     var contents: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let room = limit - contents.count
+        if room <= 0 { return .success(contents) }
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, room)) }
         if n > 0 {
             contents.append(contentsOf: chunk[0..<n])
         } else if n == 0 {

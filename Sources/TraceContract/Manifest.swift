@@ -10,8 +10,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var programs: [ProgramDescriptor] = []
     /// Every script map, in order of first use: what exit-time printing walks.
     public var maps: [MapDescriptor] = []
-    /// Name of the BPF ring buffer map records arrive through.
+    /// Name of the map records arrive through: a BPF ring buffer, or a perf event array.
     public var ringBufferMap = "events"
+    /// Which of the two `ringBufferMap` is; the runtime reads it with the matching libbpf API.
+    public var eventTransport = EventTransport.ringBuffer
+    /// Perf event array: pages of each CPU's buffer (a power of two, as the kernel requires).
+    public var perfBufferPages = 64
     /// Per-CPU array of u64 loss counters (see `LossCounters`).
     public var lossCounters = LossCounters()
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.
@@ -25,6 +29,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var childPIDMap: String?
     /// Stack-trace maps by frame limit, which `kstack`/`ustack` values index by stack id.
     public var stackMaps: [StackMapDescriptor] = []
+    /// The most bytes `cat()` prints of a file.
+    public var catBytesMax = 10240
     public init() {}
 
     public func stackMap(limit: Int) -> String? { stackMaps.first { $0.limit == limit }?.name }
@@ -45,6 +51,12 @@ public struct LossCounters: Codable, Sendable, Equatable {
     public var bufferFullSlot: UInt32 = 0
     /// Map updates refused because the map was full.
     public var mapFullSlot: UInt32 = 1
+    /// Records `bpf_perf_event_output` refused. The kernel also reports them to libbpf's lost
+    /// callback, but only once a later record fits in that CPU's buffer, so the runtime takes
+    /// the larger of the two counts rather than their sum.
+    public var perfFullSlot: UInt32 = 2
+    /// Slots in the map.
+    public static let count = 3
     public init() {}
 }
 
@@ -93,6 +105,14 @@ public enum EventDescriptor: Codable, Sendable, Equatable {
     case zeroMap(map: Int)
     /// `print(value)`: one value at offset 8.
     case printValue(ArgumentSlot)
+    /// `-k`: a helper failed where the script's bytes `start..<end` called it; its return
+    /// code (negative errno, or 0 for a lookup that found nothing) at offset 8.
+    case helperError(helper: String, start: Int, end: Int)
+    /// `watchpoint:FUNC+argN` was reached: set the breakpoint of `manifest.programs[program]`'s
+    /// attach point `attachPoint` at the address at offset 8, in the process at offset 16.
+    case watchpointArm(program: Int, attachPoint: Int)
+    /// `unwatch(addr)`: remove the breakpoints on the address at offset 8.
+    case unwatch
 }
 
 /// A script map as it lives in the kernel: where, and how its keys and values are laid out.
@@ -116,6 +136,12 @@ public struct MapDescriptor: Codable, Sendable, Equatable {
         return true
     }
     public var scriptName: String { info.displayName }
+    /// The key expressions of the map's first use as written (`comm`, `args->filename`).
+    public var keyExpressions: [String] = []
+    /// The label each key gets in metrics, from what its expression names; nil: `key0`, `key1`, ….
+    public var keyNames: [String?] = []
+    /// 1-based line of the map's first use, for metric help text.
+    public var sourceLine = 0
 
     public init(elfName: String, info: MapInfo, keySlots: [ArgumentSlot], keySize: Int, valueSize: Int, perCPU: Bool) {
         self.elfName = elfName; self.info = info; self.keySlots = keySlots; self.keySize = keySize

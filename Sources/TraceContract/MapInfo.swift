@@ -7,6 +7,11 @@ public struct MapInfo: Codable, Equatable, Sendable {
     public var value: MapValueType
     /// Where the map was first used, for conflict messages.
     public var firstUse: SourceRange
+    /// The key expressions of the first use, as written: metric labels show them.
+    public var keyRanges: [SourceRange] = []
+    /// What each key expression of the first use names (`comm`, `filename` for
+    /// `args->filename`, `pid` for `$pid`); nil where it names nothing (`pid / 2`).
+    public var keyNames: [String?] = []
     public init(name: String, keyTypes: [SType], value: MapValueType, firstUse: SourceRange) {
         self.name = name; self.keyTypes = keyTypes; self.value = value; self.firstUse = firstUse
     }

@@ -16,6 +16,8 @@ public struct PrintfFormat: Codable, Equatable, Sendable {
         /// `h`, `hh`, `l`, `ll`, `z`, `j`, `t` as written; the value is always 64-bit underneath.
         public var length: String
         public var specifier: Character
+        /// `%rx` (every byte as `\xNN`) or `%rh` (hex bytes with spaces) after `%r`; nil otherwise.
+        public var bufferStyle: Character? = nil
         public var kind: Kind {
             switch specifier {
             case "s", "r": return .string
@@ -106,8 +108,13 @@ public struct PrintfFormat: Codable, Equatable, Sendable {
             }
             if j < b.count, "diuxXocspr".utf8.contains(b[j]) {
                 flush()
-                segs.append(.conversion(Conversion(flags: flags, width: width, precision: precision,
-                                                   length: length, specifier: Character(UnicodeScalar(b[j])))))
+                var conversion = Conversion(flags: flags, width: width, precision: precision,
+                                            length: length, specifier: Character(UnicodeScalar(b[j])))
+                if b[j] == UInt8(ascii: "r"), j + 1 < b.count, b[j + 1] == UInt8(ascii: "x") || b[j + 1] == UInt8(ascii: "h") {
+                    j += 1
+                    conversion.bufferStyle = Character(UnicodeScalar(b[j]))
+                }
+                segs.append(.conversion(conversion))
                 i = j + 1
             } else {
                 lit.append(b[i]); i += 1

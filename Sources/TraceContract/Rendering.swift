@@ -25,12 +25,14 @@ public enum Rendering: Codable, Hashable, Sendable, CustomStringConvertible {
     case username
     /// `strerror(n)`: `[errno: u64]`, described as the C library does.
     case errorText
+    /// `signame(n)`: `[signal number: u64]`, printed as Linux names it (`SIGTERM`).
+    case signalName
 
     /// Bytes the value takes; always a multiple of 8 so slots stay aligned.
     public var size: Int {
         switch self {
         case .stack, .userSymbol: return 16
-        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText: return 8
+        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText, .signalName: return 8
         case .buffer(let capacity): return 8 + ((capacity + 7) & ~7)
         case .inetAddress: return 24
         case .byteArray(let count): return (count + 7) & ~7
@@ -50,6 +52,7 @@ public enum Rendering: Codable, Hashable, Sendable, CustomStringConvertible {
         case .byteArray(let n): return "uint8[\(n)]"
         case .username: return "username"
         case .errorText: return "strerror"
+        case .signalName: return "signame"
         }
     }
 

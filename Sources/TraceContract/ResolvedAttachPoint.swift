@@ -21,6 +21,8 @@ public enum ResolvedAttachPoint: Codable, Equatable, Hashable, Sendable, CustomS
     case interval(TimerSpec)
     /// `software:EVENT[:COUNT]` and `hardware:EVENT[:COUNT]`.
     case perfEvent(PerfEventTarget)
+    /// `watchpoint:…`/`asyncwatchpoint:…`: a hardware breakpoint (WatchpointTarget.swift).
+    case watchpoint(WatchpointTarget)
 
     /// bpftrace's full probe name, what the `probe` builtin prints:
     /// `tracepoint:syscalls:sys_enter_execve`, `uprobe:/bin/bash:readline`, `interval:ms:100`.
@@ -41,6 +43,7 @@ public enum ResolvedAttachPoint: Codable, Equatable, Hashable, Sendable, CustomS
         case .profile(let t): return "profile:\(t)"
         case .interval(let t): return "interval:\(t)"
         case .perfEvent(let p): return "\(p.kind.rawValue):\(p.name):\(p.count)"
+        case .watchpoint(let w): return w.description
         }
     }
 
@@ -73,6 +76,7 @@ public enum ResolvedAttachPoint: Codable, Equatable, Hashable, Sendable, CustomS
         case .profile: return "profile"
         case .interval: return "interval"
         case .perfEvent(let p): return p.kind.rawValue
+        case .watchpoint(let w): return w.isAsync ? "asyncwatchpoint" : "watchpoint"
         }
     }
 }
@@ -173,7 +177,7 @@ extension ResolvedAttachPoint {
         case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt: return .registers
         case .rawTracepoint: return .rawTracepointArguments
         case .fentry, .fexit: return .btfArguments
-        case .profile, .interval, .perfEvent: return .perfEvent
+        case .profile, .interval, .perfEvent, .watchpoint: return .perfEvent
         }
     }
 }

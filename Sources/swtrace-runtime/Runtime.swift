@@ -36,6 +36,9 @@ struct AOTRuntime: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Load into the kernel (verifier included), but do not attach.")
     var dryRun = false
 
+    @Option(name: .customLong("metrics-addr"), help: ArgumentHelp("Serve every map to Prometheus at http://ADDR/metrics while tracing.", valueName: "[HOST]:PORT"))
+    var metricsAddress: String?
+
     func run() throws {
         let trace: CompiledTrace
         do {
@@ -61,6 +64,7 @@ struct AOTRuntime: ParsableCommand {
         flags.pid = pid
         flags.command = command
         flags.dryRun = dryRun
+        flags.metricsAddress = metricsAddress
         throw ExitCode(TraceLaunch.run(trace, flags: flags, relocation: .kernelBTF))
     }
 }

@@ -48,6 +48,7 @@ enum EnvironmentSettings {
         if let v = values["BPFTRACE_MAP_KEYS_MAX"] { settings.maxMapKeys = v }
         if let v = values["BPFTRACE_PERF_RB_PAGES"] { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
         if let v = values["BPFTRACE_MAX_PROBES"] { settings.maxProbes = v }
+        if let v = values["BPFTRACE_CAT_BYTES_MAX"] { settings.catBytesMax = v }
         return .success(())
     }
 

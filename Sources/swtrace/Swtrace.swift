@@ -12,10 +12,18 @@ struct Swtrace: ParsableCommand {
         commandName: "swtrace",
         abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
         usage: """
-            swtrace [options] FILENAME
-            swtrace [options] -e 'program'
+            swtrace [options] FILENAME [ARGS…] [-- --NAME[=VALUE]…]
+            swtrace [options] - [ARGS…] < FILE     (the script on standard input)
+            swtrace [options] -e 'program' [ARGS…] [-- --NAME[=VALUE]…]
             swtrace -l [PATTERN]
+            """,
+        discussion: """
+            Words after -- that start with -- are the script's own options, read by its getopt() \
+            calls: --NAME=VALUE, or --NAME for a boolean. 'swtrace FILENAME -- --help' lists them.
             """)
+
+    /// What `-V`/`--version` prints: swtrace's own version and the bpftrace it follows.
+    static let version = "swtrace v0.1.0 (bpftrace v0.17.0 compatible)"
 
     @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
     var program: String?
@@ -32,8 +40,29 @@ struct Swtrace: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
     var dryRun = false
 
-    @Option(name: [.customShort("d"), .customLong("emit-llvm")], help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
+    @Option(name: .customLong("emit-llvm"), help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
     var emitLLVM: String?
+
+    @Flag(name: .customShort("d"), help: "Debug, without tracing: -d prints the LLVM IR; -dd also loads the program and prints the verifier's log.")
+    var debugLevel: Int
+
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print swtrace's version.")
+    var showVersion = false
+
+    @Flag(name: .customLong("info"), help: "Print the kernel's BPF support (measured) and how swtrace was built.")
+    var showInfo = false
+
+    @Flag(name: .customShort("k"), help: "-k: warn (with the script location) when a BPF helper fails at run time, except reads; -kk: every helper, reads and map lookups included.")
+    var helperChecks: Int
+
+    @Option(name: .customShort("I"), parsing: .singleValue, help: ArgumentHelp("Add DIR to the #include search path (searched before the system's).", valueName: "DIR"))
+    var includeDirectories: [String] = []
+
+    @Option(name: .customLong("include"), parsing: .singleValue, help: ArgumentHelp("Read FILE as if the script began with #include <FILE>.", valueName: "FILE"))
+    var forcedIncludes: [String] = []
+
+    @Flag(name: .customLong("usdt-file-activation"), help: "Activate USDT semaphores in every running process that maps the probed file, not only the -p/-c process.")
+    var usdtFileActivation = false
 
     @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the BPF object to FILE.", valueName: "FILE"))
     var emitELF: String?
@@ -50,34 +79,59 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
     var outputFormat: String = "text"
 
+    @Option(name: .customLong("transport"),
+            help: ArgumentHelp("How events reach swtrace: ringbuf (BPF ring buffer, kernel 5.8+), perf (a perf event array, one buffer per CPU, as bpftrace 0.17 and bcc) or auto: ringbuf when the kernel has it.",
+                               valueName: "auto|ringbuf|perf"))
+    var transport: String = "auto"
+
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
 
     @Flag(name: .customLong("unsafe"), help: "Allow functions with side effects on the system: system(), signal(), override().")
     var unsafe = false
 
-    @Option(name: .customShort("p"), help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
-    var pid: Int32?
+    @Option(name: .customShort("p"), parsing: .unconditional, help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
+    var pidArgument: String?
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
     var command: String?
 
-    @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
+    @Option(name: .customLong("metrics-addr"), help: ArgumentHelp("Serve the maps to Prometheus at http://HOST:PORT/metrics while tracing (:PORT listens on 127.0.0.1).", valueName: "HOST:PORT"))
+    var metricsAddress: String?
+
+    @Argument(help: ArgumentHelp("The script file (without -e; '-' reads it from standard input), or the listing pattern with -l. What follows is $1, $2, ….", valueName: "FILENAME"))
     var arguments: [String] = []
 
     func run() throws {
-        if list { throw ExitCode(listProbes()) }
+        if showVersion {
+            print(Self.version)
+            return
+        }
+        if showInfo {
+            fputs(KernelFeatureReport.text(version: Self.version, llvm: ObjectEmitter.llvmVersion), stdout)
+            return
+        }
+        // bpftrace checks -p before anything else, the script file included.
+        let pid: Int32?
+        switch pidArgument.map(TargetPID.parse) {
+        case .failure(let message)?:
+            fputs("ERROR: \(message)\n", stderr)
+            throw ExitCode(1)
+        case .success(let value)?: pid = value
+        case nil: pid = nil
+        }
+        if list { throw ExitCode(listProbes(pid: pid)) }
         guard let source = try loadSource() else {
             fputs("USAGE: swtrace [options] FILENAME | -e 'program' | -l [PATTERN]\n", stderr)
             throw ExitCode(1)
         }
-        throw ExitCode(try trace(source))
+        throw ExitCode(try trace(source, pid: pid))
     }
 
-    func listProbes() -> Int32 {
+    func listProbes(pid: Int32?) -> Int32 {
         _ = TracefsCatalog.ensureTracefsMounted()
         do {
-            let text = try ProbeLister(catalog: TracefsCatalog()).list(pattern: arguments.first ?? program, verbose: verbose)
+            let text = try ProbeLister(catalog: TracefsCatalog(), targetPID: pid).list(pattern: arguments.first ?? program, verbose: verbose)
             fputs(text, stdout)
             return 0
         } catch {
@@ -88,14 +142,16 @@ struct Swtrace: ParsableCommand {
 
     func loadSource() throws -> SourceFile? {
         if let program {
-            if let e = ScriptText.sizeError(program.utf8.count, name: "-e") {
+            if let e = ScriptFile.sizeError(program.utf8.count, name: "-e") {
                 fputs(e.message + "\n", stderr)
                 throw ExitCode(1)
             }
             return SourceFile(name: "stdin", text: program)
         }
         guard let path = arguments.first else { return nil }
-        let text = ScriptText.read(path).flatMap { ScriptText.decode($0, name: path) }
+        // `-`: the script comes on standard input, named "stdin" in messages as with -e.
+        let text = ScriptFile.read(path == "-" ? "/dev/stdin" : path, shownAs: path)
+            .flatMap { ScriptFile.decode($0, name: path == "-" ? "stdin" : path) }
         switch text {
         case .success(let source): return source
         case .failure(let e):
@@ -105,27 +161,33 @@ struct Swtrace: ParsableCommand {
     }
 
     /// The flags the runtime takes, shared with AOT executables.
-    var runtimeFlags: RuntimeFlags {
+    func runtimeFlags(pid: Int32?) -> RuntimeFlags {
         var flags = RuntimeFlags()
         flags.quiet = quiet
-        flags.verbose = verbose
+        flags.verbose = verbose || debugLevel > 1
         flags.outputFile = outputFile
         flags.format = outputFormat
         flags.buffering = buffering
         flags.pid = pid
         flags.command = command
-        flags.dryRun = dryRun
+        flags.dryRun = dryRun || debugLevel > 1
+        flags.metricsAddress = metricsAddress
         return flags
     }
 
-    func trace(_ source: SourceFile) throws -> Int32 {
-        let flags = runtimeFlags
+    func trace(_ source: SourceFile, pid: Int32?) throws -> Int32 {
+        let optionValues: [String: ScriptOption.Value]
+        switch scriptOptionValues(source) {
+        case .values(let v): optionValues = v
+        case .exit(let code): return code
+        }
+        let flags = runtimeFlags(pid: pid)
         if let problem = flags.problem {
             fputs("ERROR: \(problem)\n", stderr)
             return 1
         }
         // Without the rights, tracefs reads fail too and would look like "tracepoint not found".
-        let compileOnly = (emitLLVM != nil || emitELF != nil || aot != nil) && !dryRun
+        let compileOnly = (emitLLVM != nil || emitELF != nil || aot != nil || debugLevel == 1) && !dryRun
         if !compileOnly, !Privileges.canLoadBPF() {
             fputs("ERROR: \(Privileges.missingMessage)\n", stderr)
             return 1
@@ -137,10 +199,25 @@ struct Swtrace: ParsableCommand {
             fputs("ERROR: \(e.message)\n", stderr)
             return 1
         }
+        if transport == "auto" {
+            settings.eventTransport = EventTransport.kernelDefault
+        } else if let chosen = EventTransport(rawValue: transport) {
+            settings.eventTransport = chosen
+        } else {
+            fputs("ERROR: --transport takes auto, ringbuf or perf, not '\(transport)'\n", stderr)
+            return 1
+        }
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        settings.helperErrorChecks = min(helperChecks, 2)
+        settings.targetBinary = pid.flatMap(TargetExecutable.of(pid:)) ?? command.flatMap(TargetExecutable.of(command:))
+        settings.targetFiles = pid.map(ProcessBinaries.of(pid:)) ?? settings.targetBinary.map { [$0] } ?? []
+        var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        frontEndOptions.scriptOptionValues = optionValues
+        frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
+            try? String(decoding: readFileContents(path).get(), as: UTF8.self)
+        }
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
@@ -149,7 +226,7 @@ struct Swtrace: ParsableCommand {
 
         let artifact: Artifact
         do {
-            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil))
+            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil || debugLevel > 0))
         } catch let e as CodegenError {
             if let range = e.range {
                 fputs(DiagnosticRenderer.render(.error(range, e.message), in: source), stderr)
@@ -161,6 +238,7 @@ struct Swtrace: ParsableCommand {
         timing.mark("codegen")
         if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
         if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
+        if debugLevel > 0 { fputs(artifact.llvmIR ?? "", stdout) }
         if let path = aot, !writeAOT(artifact.compiled, to: path) { return 1 }
         if compileOnly { return 0 }
         return TraceLaunch.run(artifact.compiled, flags: flags, relocation: .objectBTF) { timing.mark("load") }

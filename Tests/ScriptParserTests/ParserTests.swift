@@ -662,7 +662,7 @@ private enum SExpression {
         case .tupleElement(let base, let n): return "(tuple-element \(expr(base)) \(n))"
         case .tuple(let elements): return list(["tuple"] + elements.map(expr))
         case .cast(let type, let operand): return "(cast <\(typeName(type))> \(expr(operand)))"
-        case .increment(let operand, let increment, let prefix):
+        case .increment(let operand, let increment, let prefix, _):
             return "(\(prefix ? "pre" : "post")\(increment ? "++" : "--") \(expr(operand)))"
         case .sizeofType(let type): return "(sizeof-type <\(typeName(type))>)"
         case .sizeofExpr(let operand): return "(sizeof-expr \(expr(operand)))"

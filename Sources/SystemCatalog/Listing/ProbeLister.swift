@@ -31,9 +31,13 @@ import ScriptParser
 /// gives up); raw tracepoints are listed (0.17 has no such probe type).
 public struct ProbeLister {
     let catalog: TracefsCatalog
+    /// `-p PID`: uprobes and USDT are looked for in the files the process runs (its
+    /// executable and libraries), and a pattern without one lists those.
+    public var targetPID: Int32?
 
-    public init(catalog: TracefsCatalog) {
+    public init(catalog: TracefsCatalog, targetPID: Int32? = nil) {
         self.catalog = catalog
+        self.targetPID = targetPID
     }
 
     /// The listing for `pattern` (nil: everything), one probe per line, each followed by its
@@ -49,6 +53,8 @@ public struct ProbeLister {
 
     /// The probes `pattern` names, in output order.
     func probes(pattern: String?, verbose: Bool) throws -> [ListedProbe] {
+        // -l -p PID alone: the process's own probes.
+        let pattern = pattern ?? (targetPID != nil ? "uprobe:*,usdt:*" : nil)
         guard let pattern else {
             let plans = Self.providers.compactMap { provider -> Plan? in
                 guard provider.listedByWildcard, let lister = provider.lister,
@@ -58,6 +64,13 @@ public struct ProbeLister {
             return try Self.merged(plans.map { try $0.lister(self, $0.parts, verbose) })
         }
         let source = SourceFile(name: "stdin", text: pattern)
+        // bpftrace's lexer reads the pattern first: a character no attach point can hold is
+        // reported as such, not as an unknown probe type.
+        if let bad = pattern.utf8.firstIndex(where: { Self.invalidPatternBytes.contains($0) }) {
+            let offset = pattern.utf8.distance(from: pattern.utf8.startIndex, to: bad)
+            let message = "invalid character '\(Character(Unicode.Scalar(pattern.utf8[bad])))'"
+            throw ProbeListError.invalidPattern(source: source, diagnostics: Diagnostics([.error(SourceRange(offset, offset + 1), message)]))
+        }
         let items = Self.attachPointItems(pattern)
         guard !items.isEmpty else { throw ProbeListError.noAttachPoints }
         // Like bpftrace, which parses the whole pattern before listing: an error in the
@@ -76,6 +89,9 @@ public struct ProbeLister {
         }
         return result
     }
+
+    /// Characters that cannot appear in any attach point (bpftrace's lexer rejects them).
+    static let invalidPatternBytes = Set("\\\"'`#%^&|;<>=".utf8)
 
     /// Several providers' lists as one, sorted by bytes of the names, without duplicates.
     static func merged(_ lists: [[ListedProbe]]) -> [ListedProbe] {

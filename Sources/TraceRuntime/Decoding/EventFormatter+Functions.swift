@@ -14,7 +14,7 @@ extension EventFormatter {
             return .time(Array(ValueRenderer.strftimeText(format, seconds: &now).utf8))
         case .cat(let format, let slots):
             let path = String(decoding: Self.render(format, slots, record, renderer: renderer), as: UTF8.self)
-            switch readFileContents(path) {
+            switch readFileContents(path, limit: manifest.catBytesMax) {
             case .success(let bytes):
                 return .cat(bytes)
             case .failure(let e):

@@ -26,6 +26,11 @@ struct EventFormatter {
         case printMap(Int, top: Int, divisor: UInt64)
         case clearMap(Int)
         case zeroMap(Int)
+        /// `-k`: a helper failed at a script location (byte range) with this return code.
+        case helperError(helper: String, range: SourceRange, code: Int64)
+        /// A function watchpoint's address is known: set its breakpoint (WatchpointArmer).
+        case watchpointArm(program: Int, attachPoint: Int, address: UInt64, pid: Int32)
+        case unwatch(address: UInt64)
         case malformed
     }
 
@@ -66,6 +71,18 @@ struct EventFormatter {
         case .printValue(let slot):
             guard record.count >= slot.offset + slot.size else { return .malformed }
             return .value(RecordDecoder(renderer: renderer).value(record, slot))
+        case .helperError(let helper, let start, let end):
+            guard record.count >= 16 else { return .malformed }
+            return .helperError(helper: helper, range: SourceRange(start, end),
+                                code: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        case .watchpointArm(let program, let attachPoint):
+            guard record.count >= 24 else { return .malformed }
+            return .watchpointArm(program: program, attachPoint: attachPoint,
+                                  address: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                                  pid: Int32(truncatingIfNeeded: record.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        case .unwatch:
+            guard record.count >= 16 else { return .malformed }
+            return .unwatch(address: record.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         }
     }
 
@@ -92,6 +109,9 @@ struct EventFormatter {
                     }
                 case .tuple:
                     out += RecordDecoder.printedValue(RecordDecoder(renderer: renderer).value(record, slot)).utf8
+                case .rendered(.buffer(let capacity)) where conv.bufferStyle != nil:
+                    out += ValueRenderer.bufferText(record, at: slot.offset, capacity: capacity,
+                                                    hexWithSpaces: conv.bufferStyle == "h").utf8
                 case .rendered(let r):
                     out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
                 case .signed, .unsigned:

@@ -9,11 +9,13 @@ struct MapReader {
     let cpus: Int
     /// Renders stacks, symbols, … in keys and values; shared so symbol tables are read once.
     let renderer: ValueRenderer
+    let zeroedSlots: ZeroedArraySlots
 
-    init(object: LoadedObject, renderer: ValueRenderer? = nil) {
+    init(object: LoadedObject, renderer: ValueRenderer? = nil, zeroedSlots: ZeroedArraySlots = ZeroedArraySlots()) {
         self.object = object
         cpus = max(1, Int(libbpf_num_possible_cpus()))
         self.renderer = renderer ?? ValueRenderer(object: object)
+        self.zeroedSlots = zeroedSlots
     }
 
     /// Keys and values are laid out as event records are: one decoder reads both.
@@ -47,8 +49,11 @@ struct MapReader {
         let valueBytes = d.perCPU ? stride * cpus : d.valueSize
         var entries: [MapEntry] = []
         let decode = { (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) in
-            // A keyless aggregation's array slot that was never updated is all zeroes.
-            if d.isArray, !value.contains(where: { $0 != 0 }) { return }
+            // A keyless aggregation's array slot that was never updated (or was cleared) is all
+            // zeroes and prints nothing; after zero() it prints its zeroes, as bpftrace keeps a
+            // zeroed entry. A keyless count() always prints (`@: 0`), as bpftrace's does.
+            if d.isArray, d.info.value != .count, !zeroedSlots.contains(d.elfName),
+               !value.contains(where: { $0 != 0 }) { return }
             let keyParts = d.info.keyTypes.isEmpty ? [] : d.keySlots.map { decoder.value(key, $0, place: .mapKey) }
             entries.append(MapEntry(keys: keyParts, value: decoder.mapValue(value, d, stride: stride)))
         }
@@ -106,16 +111,31 @@ struct MapReader {
 
     /// `clear(@m)`: delete every key (an array slot cannot be deleted: it is zeroed).
     func clear(_ d: MapDescriptor) {
-        if d.isArray { return zero(d) }
+        if d.isArray {
+            zero(d)
+            zeroedSlots.remove(d.elfName)
+            return
+        }
         guard let fd = object.mapFD(d.elfName) else { return }
         for var key in keys(fd, keySize: d.keySize) { bpf_map_delete_elem(fd, &key) }
     }
 
     /// `zero(@m)`: keep every key, zero its value on every CPU.
     func zero(_ d: MapDescriptor) {
+        if d.isArray { zeroedSlots.insert(d.elfName) }
         guard let fd = object.mapFD(d.elfName) else { return }
         let stride = (d.valueSize + 7) & ~7
         var zeroes = [UInt8](repeating: 0, count: d.perCPU ? stride * cpus : d.valueSize)
         for var key in keys(fd, keySize: d.keySize) { bpf_map_update_elem(fd, &key, &zeroes, 0) }
     }
+}
+
+/// Which keyless aggregations (one-slot per-CPU arrays, `MapDescriptor.isArray`) were zero()ed
+/// and not cleared since: an array slot cannot be deleted, so all-zero values alone cannot tell
+/// a zeroed entry (printed) from one never updated or cleared (not printed).
+final class ZeroedArraySlots {
+    private var names: Set<String> = []
+    func insert(_ name: String) { names.insert(name) }
+    func remove(_ name: String) { names.remove(name) }
+    func contains(_ name: String) -> Bool { names.contains(name) }
 }

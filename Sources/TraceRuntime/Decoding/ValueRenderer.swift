@@ -53,6 +53,8 @@ final class ValueRenderer {
             return Self.userName(uid: UInt32(truncatingIfNeeded: u64(0)))
         case .errorText:
             return String(cString: strerror(Int32(truncatingIfNeeded: u64(0))))
+        case .signalName:
+            return SignalNames.name(of: Int64(bitPattern: u64(0)))
         }
     }
 
@@ -143,6 +145,15 @@ final class ValueRenderer {
             if b >= 0x20, b < 0x7f { out.unicodeScalars.append(UnicodeScalar(b)) } else { out += "\\x" + hexByte(b, uppercase: false) }
         }
         return out
+    }
+
+    /// `%rx`: every byte of a buffer as `\xNN`; `%rh`: as `NN` separated by spaces.
+    static func bufferText(_ raw: UnsafeRawBufferPointer, at offset: Int, capacity: Int, hexWithSpaces: Bool) -> String {
+        guard offset >= 0, offset + 8 <= raw.count else { return "" }
+        let length = Int(min(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self), UInt64(capacity)))
+        let end = min(raw.count, offset + 8 + length)
+        let bytes = raw[(offset + 8)..<end].map { hexByte($0, uppercase: false) }
+        return hexWithSpaces ? bytes.joined(separator: " ") : bytes.map { "\\x" + $0 }.joined()
     }
 
     static func hexByte(_ b: UInt8, uppercase: Bool) -> String {

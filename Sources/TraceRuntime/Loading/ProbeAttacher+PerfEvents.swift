@@ -53,4 +53,27 @@ extension ProbeAttacher {
         }
         if opened == 0 { throw AttachFailure.perfEventError(for: ap, program: program, errno: ENODEV) }
     }
+
+    /// `watchpoint:ADDR`: in the -p/-c process, else on every CPU.
+    func attachBreakpoint(_ prog: OpaquePointer, _ target: WatchpointTarget, cookie: UInt64,
+                          _ ap: ResolvedAttachPoint, _ program: ProgramDescriptor) throws {
+        let places: [(pid: Int32, cpu: Int32)]
+        if let pid = breakpointPID {
+            places = [(pid, -1)]
+        } else {
+            places = KernelFeatures.onlineCPUs().map { (Int32(-1), Int32($0)) }
+        }
+        for place in places {
+            let fd = WatchpointArmer.openBreakpoint(target, address: target.address ?? 0, pid: place.pid, cpu: place.cpu)
+            guard fd >= 0 else {
+                if -fd == ENOSPC { throw RuntimeError(WatchpointArmer.outOfRegisters) }
+                throw AttachFailure.perfEventError(for: ap, program: program, errno: -fd)
+            }
+            object.adopt(perfEventFD: fd)
+            var opts = bpf_perf_event_opts()
+            opts.sz = MemoryLayout<bpf_perf_event_opts>.size
+            opts.bpf_cookie = cookie
+            try adopt(bpf_program__attach_perf_event_opts(prog, fd, &opts), ap, program)
+        }
+    }
 }

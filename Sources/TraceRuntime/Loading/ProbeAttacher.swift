@@ -11,6 +11,8 @@ struct ProbeAttacher {
     let object: LoadedObject
     /// `-p PID`: uprobes and USDT attach to this process only.
     var targetPID: Int32?
+    /// The -p/-c process, where `watchpoint:ADDR` breakpoints go (nil: every CPU, kernel too).
+    var breakpointPID: Int32?
 
     init(object: LoadedObject, targetPID: Int32? = nil) {
         self.object = object
@@ -21,11 +23,23 @@ struct ProbeAttacher {
     func attachAll() throws -> Int {
         try storeProbeStrings()
         var count = 0
-        for program in object.manifest.programs {
+        // User probes last program first: the kernel runs the uprobes on one address newest
+        // first, so they run in script order, as with bpftrace. (Tracepoints run oldest first.)
+        let isUserProbe: (ProgramDescriptor) -> Bool = { program in
+            switch program.attachPoints.first {
+            case .uprobe?, .uretprobe?, .usdt?: return true
+            default: return false
+            }
+        }
+        let programs = object.manifest.programs
+        let ordered = programs.filter { !isUserProbe($0) } + programs.filter { isUserProbe($0) }.reversed()
+        for program in ordered {
             guard let prog = object.program(named: program.name) else {
                 throw RuntimeError("internal error: program \(program.name) is missing from the object")
             }
             for (ap, cookie) in zip(program.attachPoints, program.cookies) {
+                // Set while tracing, once the function gives the address (WatchpointArmer).
+                if case .watchpoint(let target) = ap, target.function != nil { continue }
                 try attach(prog, ap, cookie: cookie, program)
                 count += 1
             }
@@ -72,6 +86,8 @@ struct ProbeAttacher {
             try attachPerfEvent(prog, .interval(timer), cpus: .first, cookie: cookie, ap, program)
         case .perfEvent(let event):
             try attachPerfEvent(prog, .event(event), cpus: .all, cookie: cookie, ap, program)
+        case .watchpoint(let target):
+            try attachBreakpoint(prog, target, cookie: cookie, ap, program)
         }
     }
 

@@ -14,6 +14,8 @@ public struct RuntimeFlags: Sendable {
     public var command: String?
     /// Load (verifier included) but do not attach.
     public var dryRun = false
+    /// `--metrics-addr [HOST]:PORT`: serve the maps to Prometheus while tracing.
+    public var metricsAddress: String?
     public init() {}
 
     /// What is wrong with the flags, as the one line to print, or nil.
@@ -21,6 +23,7 @@ public struct RuntimeFlags: Sendable {
         if format != "text", format != "json" { return "-f takes text or json, not '\(format)'" }
         if OutputStream.Buffering(rawValue: buffering) == nil { return "-B takes line, full or none, not '\(buffering)'" }
         if pid != nil, command != nil { return "-p and -c cannot be used together" }
+        if let text = metricsAddress, case .failure(let e) = MetricsAddress.parse(text) { return e.message }
         return nil
     }
 }
@@ -44,6 +47,9 @@ public enum TraceLaunch {
             options.format = flags.format == "json" ? JSONOutputFormat() : TextOutputFormat()
             options.process = flags.pid.map { .pid($0) } ?? flags.command.map { .command($0) } ?? .none
             options.relocation = relocation
+            if let text = flags.metricsAddress, case .success(let address) = MetricsAddress.parse(text) {
+                options.metricsAddress = address
+            }
             let session = try TraceSession(trace: trace, output: output, options: options)
             loaded()
             if flags.dryRun { return 0 }

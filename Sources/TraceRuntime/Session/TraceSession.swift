@@ -5,6 +5,8 @@ import SystemCatalog
 
 /// Set from signal handlers: SIGINT/SIGTERM ask the event loop to stop.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+/// Set by SIGUSR1: print every map now and keep tracing.
+nonisolated(unsafe) private var mapsRequested: sig_atomic_t = 0
 
 /// One run of a compiled script: attach, run BEGIN, print events until `exit()` or a signal,
 /// then detach, run END and release everything.
@@ -17,16 +19,25 @@ public final class TraceSession {
         /// `-p`/`-c`: the process tracing follows (TracedProcess.swift).
         public var process = TracedProcess.none
         public var relocation = Relocation.objectBTF
+        /// `--metrics-addr`: serve the maps to Prometheus while tracing (Metrics/).
+        public var metricsAddress: MetricsAddress?
         public init() {}
     }
 
     let object: LoadedObject
     let output: OutputStream
     let options: Options
-    private var ringBuffer: OpaquePointer?
+    /// The script's path (`stdin` for -e), for metric help text.
+    let scriptName: String
+    /// The ring buffer or perf buffers records arrive through (EventChannel.swift).
+    private var channel: EventChannel?
     private let sink: EventSink
     /// Renders stacks, symbols, timestamps, … for events and maps alike (symbol tables read once).
     private let renderer: ValueRenderer
+    /// Keyless aggregations zero()ed since their last clear(): they print their zero value.
+    private let zeroedSlots = ZeroedArraySlots()
+    /// Breakpoints of function watchpoints, set and removed while tracing.
+    private let watchpoints: WatchpointArmer
 
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
@@ -34,11 +45,15 @@ public final class TraceSession {
         object = try LoadedObject(trace: trace, relocation: options.relocation)
         self.output = output
         self.options = options
+        scriptName = trace.manifest.script.name
         renderer = ValueRenderer(object: object)
         sink = EventSink(formatter: EventFormatter(manifest: trace.manifest, renderer: renderer), output: output,
                          format: options.format)
-        let reader = MapReader(object: object, renderer: renderer)
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
         let manifest = trace.manifest
+        let script = SourceFile(name: manifest.script.name, text: manifest.script.text)
+        let watchpoints = WatchpointArmer(object: object)
+        self.watchpoints = watchpoints
         sink.mapAction = { [unowned output] action in
             switch action {
             case .printMap(let i, let top, let divisor) where i < manifest.maps.count:
@@ -48,14 +63,17 @@ public final class TraceSession {
                 reader.clear(manifest.maps[i])
             case .zeroMap(let i) where i < manifest.maps.count:
                 reader.zero(manifest.maps[i])
+            case .watchpointArm(let program, let attachPoint, let address, let pid):
+                watchpoints.arm(program: program, attachPoint: attachPoint, address: address, pid: pid)
+            case .unwatch(let address):
+                watchpoints.unwatch(address: address)
+            case .helperError(let helper, let range, let code):
+                output.flush()
+                fputs(HelperFailureMessage.render(helper: helper, code: code, range: range, in: script), stderr)
             default:
                 break
             }
         }
-    }
-
-    deinit {
-        if let ringBuffer { ring_buffer__free(ringBuffer) }
     }
 
     /// Attaches everything, runs until the script exits or a signal arrives, then cleans up.
@@ -63,31 +81,23 @@ public final class TraceSession {
     public func run() throws -> Int32 {
         Self.installSignalHandlers()
         try storeStartTime()
-        guard let fd = object.mapFD(object.manifest.ringBufferMap) else {
-            throw RuntimeError("internal error: the event ring buffer is missing")
+        let sink = self.sink
+        // While draining after detach, every queued record must pass through (and be dropped
+        // after exit()): stopping there would leave them for END's drain to print.
+        let events = try EventChannel(object: object, sink: sink) {
+            (stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil) && !sink.draining
         }
-        let ctx = Unmanaged.passUnretained(sink).toOpaque()
-        guard let rb = ring_buffer__new(fd, { ctx, data, size in
-            guard let ctx, let data else { return 0 }
-            let sink = Unmanaged<EventSink>.fromOpaque(ctx).takeUnretainedValue()
-            sink.handle(UnsafeRawBufferPointer(start: data, count: Int(size)))
-            // A non-zero return makes libbpf stop consuming. Without it, a probe fed by our own
-            // output (tracing write() while printing) keeps one poll busy forever.
-            // Once detached (draining), nothing new arrives: every queued record is consumed,
-            // so END's output and the last events before a signal are printed, not dropped.
-            if sink.draining { return 0 }
-            return stopRequested != 0 || sink.exitRequested || sink.output.writeError != nil ? -1 : 0
-        }, ctx, nil) else {
-            throw RuntimeError("could not set up the event ring buffer: \(String(cString: strerror(errno)))")
-        }
-        ringBuffer = rb
+        channel = events
+        let metrics = try startMetricsServer()
+        defer { metrics?.stop() }
 
         // -c: the child exists (held before exec) so cpid has a value before anything fires.
         let watch = try ProcessWatch.start(options.process)
         try watch?.storeChildPID(in: object)
         var targetPID: Int32?
         if case .pid(let pid) = options.process { targetPID = pid }
-        let attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        var attacher = ProbeAttacher(object: object, targetPID: targetPID)
+        attacher.breakpointPID = targetPID ?? watch?.pid
         // BEGIN runs before the other probes attach, so its records are first in the ring buffer.
         try attacher.run(.begin)
         let count = try attacher.attachAll()
@@ -98,30 +108,36 @@ public final class TraceSession {
         try watch?.release()
 
         while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
+            if mapsRequested != 0 {
+                mapsRequested = 0
+                printAllMaps()
+            }
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
-                if !watch.pollEvents(rb, timeoutMs: 200) { break }
+                if !watch.pollEvents(events, timeoutMs: 200) { break }
                 continue
             }
-            let n = ring_buffer__poll(rb, 200)
+            let n = events.poll(timeoutMs: 200)
             if n < 0, n != -EINTR { break }
         }
 
+        metrics?.stop()
         // No new events once detached; then drain what is queued, run END, drain its output.
+        watchpoints.releaseAll()
         object.detachAll()
         // What is queued is printed, for half a second at most: a backlog of system() calls
         // would otherwise run for many seconds after Ctrl-C. Records past that are counted lost.
-        sink.draining = true
         sink.drainDeadline = Self.monotonicNanoseconds() + 500_000_000
         // After exit() the sink drops what follows it, including records sent while detaching
         // (uprobe detach waits for RCU, long enough for more events); END's own consume below
         // must not print them.
-        ring_buffer__consume(rb)
+        sink.draining = true
+        events.consume()
         sink.exitRequested = false
         sink.ignoreExit = true
         sink.drainDeadline = nil
         try attacher.run(.end)
-        ring_buffer__consume(rb)
+        events.consume()
         sink.flushPartialLines()
         printMapsAtExit()
         reportLostEvents()
@@ -152,20 +168,31 @@ public final class TraceSession {
 
     /// Every map, as bpftrace prints them when a script ends.
     private func printMapsAtExit() {
-        let reader = MapReader(object: object, renderer: renderer)
-        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
         // bpftrace writes the blank lines before exit-time maps to stdout even with -o FILE.
         output.flush()
         fputs(options.format.exitPreamble, stdout)
         fflush(stdout)
-        output.write(options.format.mapsAtExit(snapshots))
+        printAllMaps()
     }
 
-    /// Records the ring buffer could not take and map updates dropped because a map was full,
-    /// summed over CPUs; never silent.
+    /// Every map as at exit, without the blank lines before them: SIGUSR1 while tracing.
+    private func printAllMaps() {
+        let reader = MapReader(object: object, renderer: renderer, zeroedSlots: zeroedSlots)
+        let snapshots = object.manifest.maps.map { reader.snapshot($0) }
+        // Lines of events already received come first.
+        sink.flushPartialLines()
+        output.write(options.format.mapsAtExit(snapshots))
+        output.flush()
+    }
+
+    /// Records the ring buffer or perf buffers could not take and map updates dropped because
+    /// a map was full, summed over CPUs; never silent.
     private func reportLostEvents() {
         let counters = object.manifest.lossCounters
-        let lost = lossCounter(slot: counters.bufferFullSlot) + sink.malformed + sink.droppedAfterStop
+        // Perf losses are seen twice: by the program (at once) and by libbpf's lost callback
+        // (when the kernel next writes to that CPU's buffer), so the larger count, not the sum.
+        let perfLost = max(lossCounter(slot: counters.perfFullSlot), channel?.lost ?? 0)
+        let lost = lossCounter(slot: counters.bufferFullSlot) + perfLost + sink.malformed + sink.droppedAfterStop
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: counters.mapFullSlot)
         if dropped > 0 {
@@ -196,11 +223,14 @@ public final class TraceSession {
         // A reader that goes away (`| head -1`) shows up as EPIPE from a write, which stops
         // tracing cleanly instead of killing swtrace mid-teardown.
         signal(SIGPIPE, SIG_IGN)
-        // SIGUSR1 must never end a trace (bpftrace prints the maps on it).
-        // A handler installed elsewhere (printing maps) stays; the default (nil) would kill.
-        var current = sigaction()
-        sigaction(SIGUSR1, nil, &current)
-        if current.__sigaction_handler.sa_handler == nil { signal(SIGUSR1, SIG_IGN) }
+        // No SA_RESTART: the signal interrupts the ring buffer's epoll_wait, so the maps are
+        // printed at once rather than at the next event or poll timeout.
+        mapsRequested = 0
+        var usr1 = sigaction()
+        usr1.__sigaction_handler.sa_handler = { _ in mapsRequested = 1 }
+        sigemptyset(&usr1.sa_mask)
+        usr1.sa_flags = 0
+        sigaction(SIGUSR1, &usr1, nil)
     }
 }
 
@@ -209,7 +239,7 @@ final class EventSink {
     let formatter: EventFormatter
     let output: OutputStream
     var exitRequested = false
-    /// Set once every probe is detached: the ring buffer is drained to the end.
+    /// Set once the probes are detached: the session consumes everything still queued.
     var draining = false
     /// While draining after a stop: past this time (CLOCK_MONOTONIC ns) records are counted,
     /// not printed.
@@ -262,7 +292,7 @@ final class EventSink {
         case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
         case .system(let bytes): deliver(format.system(bytes), record)
         case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap:
+        case .printMap, .clearMap, .zeroMap, .helperError, .watchpointArm, .unwatch:
             flushPartialLines()
             mapAction?(decoded)
         }

@@ -170,14 +170,14 @@ final class ProcessWatch {
         }
     }
 
-    /// Waits up to `timeoutMs` for ring-buffer data or the process's exit, consuming the
-    /// data. False once the process has exited (the caller drains and stops).
-    func pollEvents(_ rb: OpaquePointer, timeoutMs: Int32) -> Bool {
-        var fds = [pollfd(fd: ring_buffer__epoll_fd(rb), events: Int16(POLLIN), revents: 0),
+    /// Waits up to `timeoutMs` for records or the process's exit, consuming the records.
+    /// False once the process has exited (the caller drains and stops).
+    func pollEvents(_ events: EventChannel, timeoutMs: Int32) -> Bool {
+        var fds = [pollfd(fd: events.pollFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
         let n = poll(&fds, 2, timeoutMs)
         if n < 0 { return errno == EINTR }
-        if fds[0].revents != 0 { ring_buffer__consume(rb) }
+        if fds[0].revents != 0 { events.consume() }
         if fds[1].revents != 0 {
             reap()
             return false

@@ -1,14 +1,12 @@
-import TraceContract
-import SystemCatalog
 /// Splits a `-c` command into words the way a shell would for a simple command: blanks
 /// separate words, `'…'` keeps everything literally, `"…"` keeps blanks (a backslash there
 /// escapes only `$`, backquote, `"`, backslash and newline), a backslash outside quotes escapes
 /// one character. No expansion, pipes or redirections: the command is run directly (not
 /// through a shell), so its pid is `cpid`.
-enum CommandWords {
-    enum SplitError: Error, Equatable { case unterminatedQuote, empty }
+public enum CommandWords {
+    public enum SplitError: Error, Equatable { case unterminatedQuote, empty }
 
-    static func split(_ command: String) throws(SplitError) -> [String] {
+    public static func split(_ command: String) throws(SplitError) -> [String] {
         var words: [String] = []
         var current = ""
         var inWord = false

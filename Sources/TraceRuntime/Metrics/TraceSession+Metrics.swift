@@ -1,0 +1,20 @@
+import Glibc
+
+extension TraceSession {
+    /// `--metrics-addr`: listens before any probe is attached (a taken port stops the run
+    /// before it starts) and serves until the event loop ends.
+    func startMetricsServer() throws -> MetricsServer? {
+        guard let address = options.metricsAddress else { return nil }
+        // The server thread gets its own reader and renderer: renderers cache symbol tables
+        // and are not shared across threads. Map reads are syscalls on the map fds.
+        let reader = MapReader(object: object)
+        let maps = object.manifest.maps
+        let encoder = MetricsEncoder(script: scriptName, maps: maps.map(MetricsMap.init))
+        let server = try MetricsServer(address: address) { format in
+            encoder.encode(maps.map { reader.snapshot($0) }, format: format)
+        }
+        try server.start()
+        if !options.quiet { fputs("Serving metrics on http://\(server.address.description)/metrics\n", stderr) }
+        return server
+    }
+}
