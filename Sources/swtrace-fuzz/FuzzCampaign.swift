@@ -137,7 +137,9 @@ final class FuzzCampaign {
         for (n, (key, f)) in findings.sorted(by: { $0.key < $1.key }).enumerated() {
             let depth: ProgramChecker.Depth = f.compileOnly ? .compile : .load
             var script = f.script
-            if minimise {
+            // A hang takes the whole time limit (three times over) per try: minimising one
+            // would take hours, so it is saved as found.
+            if minimise, f.result.outcome != .hang {
                 var minimiser = CrashMinimiser(reproduces: { candidate in
                     let r = checker.check(candidate, depth: depth)
                     return r.outcome == f.result.outcome && r.signature == f.result.signature
