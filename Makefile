@@ -65,8 +65,10 @@ fuzz: build
 bench: build
 	bench/run
 
+# Only the shipped products: the TestSupport target imports XCTest, which has no static build.
 static: setup
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH) --product swtrace
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH) --product swtrace-runtime
 
 install: static
 	scripts/install-tree "$(DESTDIR)" "$(PREFIX)" $(STATIC_BIN)

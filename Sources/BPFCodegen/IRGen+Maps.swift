@@ -57,6 +57,16 @@ extension IRGen {
     /// A full map skips `body` and counts the dropped update.
     func withEntry(_ map: LLVMValueRef, _ key: LLVMValueRef, initial: LLVMValueRef,
                    _ body: (LLVMValueRef) throws -> Void) rethrows {
+        // The shared subprogram (IRGen+MapEntry); the inline path below only if it is missing.
+        if let entry = mapEntry(map, key, initial: initial) {
+            let present = appendBlock("map.present"), done = appendBlock("map.done")
+            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
+            LLVMPositionBuilderAtEnd(builder, present)
+            try body(entry)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         let found = lookup(map, key)
         let missing = appendBlock("map.missing"), present = appendBlock("map.present"), done = appendBlock("map.done")
         let slot = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), LLVMPointerType(m.i8p, 0), "")!
@@ -211,6 +221,16 @@ extension IRGen {
             return
         }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
+        // The shared subprogram creates the entry from the zero map itself (IRGen+MapEntry).
+        if let entry = mapEntry(map, key, initial: nil) {
+            let present = appendBlock("agg.present"), done = appendBlock("agg.done")
+            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
+            LLVMPositionBuilderAtEnd(builder, present)
+            try updateAggregate(entry, d.info.value, value)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         let zero = lookup(LLVMBuildBitCast(builder, zeroMap, m.i8p, ""), allocaInEntry(bytes: 8))
         let haveZero = appendBlock("agg.zero"), done = appendBlock("agg.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, zero, ""), done, haveZero)
@@ -245,7 +265,7 @@ extension IRGen {
             m.store64(LLVMBuildSelect(builder, take, v, old, ""), at: entry, 0)
             m.store64(m.const64(1), at: entry, 8)
         case .hist:
-            bumpBucket(entry, histBucket(v), buckets: MapDescriptor.bucketCount(kind))
+            bumpBucket(entry, sharedHistBucket(v) ?? histBucket(v), buckets: MapDescriptor.bucketCount(kind))
         case .lhist(let lo, let hi, let step):
             let n = MapDescriptor.bucketCount(kind)
             let below = LLVMBuildICmp(builder, LLVMIntSLT, v, m.const64(Int(lo)), "")

@@ -9,6 +9,10 @@ extension IRGen {
     func emitProbeEntry() {
         // libbpf's USDT attach needs its maps in the object even if no argument is read.
         if case .usdt? = probeAttachPoints.first { defineUSDTMaps() }
+        switch probeAttachPoints.first {
+        case .begin?, .end?, nil: break
+        default: emitStopCheck()
+        }
         guard let pid = program.settings.targetPID, let first = probeAttachPoints.first else { return }
         switch first {
         case .begin, .end, .interval: return

@@ -13,7 +13,7 @@ extension IRGen {
         for (i, ap) in attachPoints.enumerated() {
             guard case .watchpoint(let target) = ap, let callee = target.function,
                   target.argument < PtRegs.argumentOffsets.count else { continue }
-            let name = "watch_\(programIndex)_\(i)"
+            let name = "\(WatchpointSetup.namePrefix)\(programIndex)_\(i)"
             let state = newFunction(name, parameters: [m.i8p], at: range, isCallback: false, exitName: nil)
             if let fn = state.function { LLVMSetSection(fn, ProgramSection.name(for: .uprobe(callee))) }
             let savedAttachPoints = probeAttachPoints, savedFormat = format

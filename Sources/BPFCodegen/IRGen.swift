@@ -129,6 +129,13 @@ final class IRGen {
     }
 
     /// Debug locations give BTF line info, so verifier messages can point at script lines.
+    /// Code shared by every probe (the map-entry and hist subprograms) belongs to no script
+    /// line: line 0, so a verifier failure inside it is placed at the caller's statement.
+    func setSharedLocation() {
+        let loc = LLVMDIBuilderCreateDebugLocation(m.context, 0, 0, frame.scope, nil)
+        LLVMSetCurrentDebugLocation2(builder, loc)
+    }
+
     func setLocation(_ range: SourceRange) {
         frame.location = range
         let (line, col) = program.source.location(of: range.start)

@@ -1,6 +1,10 @@
 /// Kernel function probes (kprobe/kretprobe, fentry/fexit) and raw tracepoints.
 extension ProbeExpander {
     /// `kprobe:FN`, `kprobe:FN+OFFSET`, `kprobe:MODULE:FN`; FN may be a wildcard (no offset then).
+    static let bannedReturnProbes: Set<String> = [
+        "_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath",
+    ]
+
     func expandKprobe(_ ap: AttachPoint, isReturn: Bool) -> Expansion {
         let word = isReturn ? "kretprobe" : "kprobe"
         guard (1...2).contains(ap.parts.count), ap.parts.allSatisfy({ !$0.isEmpty }) else {
@@ -19,13 +23,24 @@ extension ProbeExpander {
         if offset != 0, isReturn {
             return .failure(.error(ap.range, "kretprobe cannot take an offset: it fires on return"))
         }
+        // A return probe on the spin-lock paths can deadlock the machine (bpftrace's list),
+        // whether or not this kernel has the function.
+        if isReturn, Self.bannedReturnProbes.contains(name) {
+            return .failure(.error(ap.range, "kretprobe:\(name) can't be used as it might lock up your system."))
+        }
         let make: (KernelFunction) -> ResolvedAttachPoint = {
             isReturn ? .kretprobe($0) : .kprobe($0, offset: offset)
         }
         if !Glob.hasWildcard(name), !Glob.hasWildcard(module ?? "") {
             let function = KernelFunction(module: module, name: name)
             if catalog.isKernelFunction(function) { return .success([make(function)]) }
-            let names = catalog.kernelFunctions().map(\.name)
+            let all = catalog.kernelFunctions()
+            // `kprobe:syscalls:sys_exit_nanosleep`: no module of that name, so not MODULE:FN
+            // but a mistake, which bpftrace 0.17 (kprobes without modules) words this way.
+            if let module, !all.contains(where: { $0.module == module }) {
+                return .failure(.error(ap.range, "\(word) probe type requires 1 argument"))
+            }
+            let names = all.map(\.name)
             return .failure(noMatch(ap, "kernel function", pattern: name, among: names) { "\(word):\($0)" })
         }
         if offset != 0 {

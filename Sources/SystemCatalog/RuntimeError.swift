@@ -3,6 +3,9 @@ public struct RuntimeError: Error, CustomStringConvertible {
     public var message: String
     /// Raw detail (the verifier log) printed only with `-v`.
     public var detail: String?
+    /// The kernel refuses a whole probe type (fentry/fexit without BPF trampolines), not this
+    /// program: `--dry-run` can still verify the others.
+    public var refusesProbeType = false
     public init(_ message: String, detail: String? = nil) { self.message = message; self.detail = detail }
     public var description: String { message }
 }

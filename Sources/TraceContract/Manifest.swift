@@ -20,6 +20,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var lossCounters = LossCounters()
     /// Array map of one u64 the runtime fills with the start time before attaching; nil if unused.
     public var startTimeMap: String?
+    /// Array map of one u64 the runtime sets to stop every probe but BEGIN/END at entry (so
+    /// that maps stop changing before they are printed); nil when there are no such probes.
+    public var stopFlagMap: String?
     /// Entries each map holds, for the "map full" warning.
     public var maxMapKeys = 4096
     /// The `probe`/`func` strings of attach points that share a program, which the runtime

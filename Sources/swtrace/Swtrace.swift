@@ -43,7 +43,7 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customLong("emit-llvm"), help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
     var emitLLVM: String?
 
-    @Flag(name: .customShort("d"), help: "Debug, without tracing: -d prints the LLVM IR; -dd also loads the program and prints the verifier's log.")
+    @Flag(name: .customShort("d"), help: "Debug, without tracing: -d prints the LLVM IR; -dd also loads it into the kernel, showing libbpf's log.")
     var debugLevel: Int
 
     @Flag(name: [.customShort("V"), .customLong("version")], help: "Print swtrace's version.")

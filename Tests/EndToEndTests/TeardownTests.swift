@@ -90,7 +90,8 @@ final class TeardownTests: XCTestCase {
     }
 
     func testTargetProcessExiting() throws {
-        let target = try ChildProcess(["/bin/sleep", "1.5"])
+        // Long enough to outlive attaching on a busy machine; tracing stops when it exits.
+        let target = try ChildProcess(["/bin/sleep", "4"])
         addTeardownBlock { target.kill() }
         let result = try traceThenCheck(["-p", "\(target.pid)", "-e", script], "-p target exiting") { try $0.waitForExit() }
         XCTAssertEqual(result.status, 0, "\(result)")

@@ -24,6 +24,10 @@ final class WatchpointTests: XCTestCase {
                                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
                 for (unsigned char i = 0;; i++) { *p = i; usleep(1000); }
             }
+            if (argc > 1 && strcmp(argv[1], "loop") == 0) {
+                int *c = calloc(1, sizeof(int));
+                for (;;) { bump_0(c); usleep(10000); }
+            }
             int n = argc > 2 ? atoi(argv[2]) : 1;
             int *first = 0;
             for (int i = 0; i < n && i < 6; i++) {
@@ -106,6 +110,22 @@ final class WatchpointTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("@hits: 1\n"), "\(result)")
         let kept = try runSwtrace(["-e", "watchpoint:bump_0+arg0:4:w { @hits++; }", "-c", "\(binary) counter 1"])
         XCTAssertTrue(kept.stdout.contains("@hits: 4\n"), "\(kept)")
+    }
+
+    func testOnlyTheTracedProcessIsWatched() throws {
+        try requireRoot()
+        let binary = try Self.program.get()
+        // Another run of the same binary, calling bump_0 all along: it must never stop or be watched.
+        let other = try ChildProcess([binary, "loop"])
+        addTeardownBlock { other.kill() }
+        usleep(100_000)
+        let result = try runSwtrace(["-e", "watchpoint:bump_0+arg0:4:w { @hits[pid] = count(); }", "-c", "\(binary) counter 1"])
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertFalse(result.stdout.contains("[\(other.pid)]"), "the other process was watched: \(result)")
+        XCTAssertTrue(result.stdout.contains("]: 4\n"), "\(result)")
+        let stat = try String(contentsOfFile: "/proc/\(other.pid)/stat", encoding: .utf8)
+        let state = stat.split(separator: ")").last?.split(separator: " ").first
+        XCTAssertNotEqual(state, "T", "the other process was left stopped")
     }
 
     func testFunctionWatchpointsNeedAProcess() throws {

@@ -89,39 +89,34 @@ struct EventFormatter {
     static func render(_ format: PrintfFormat, _ slots: [ArgumentSlot], _ record: UnsafeRawBufferPointer,
                        renderer: ValueRenderer? = nil) -> [UInt8] {
         var out: [UInt8] = []
-        var next = 0
-        for segment in format.segments {
-            switch segment {
-            case .literal(let s):
-                out += s.utf8
-            case .conversion(let conv):
-                guard next < slots.count else { continue }
-                let slot = slots[next]
-                next += 1
-                switch slot.kind {
-                case .string(let cap):
-                    var bytes = Array(RecordDecoder.cString(record, offset: slot.offset, capacity: cap))
-                    bytes.append(0)
-                    out += bytes.withUnsafeBufferPointer { p in
-                        p.baseAddress.map { base in
-                            base.withMemoryRebound(to: CChar.self, capacity: p.count) { cFormat(conv.cSpec, [$0]) }
-                        } ?? []
-                    }
-                case .tuple:
-                    out += RecordDecoder.printedValue(RecordDecoder(renderer: renderer).value(record, slot)).utf8
-                case .rendered(.buffer(let capacity)) where conv.bufferStyle != nil:
-                    out += ValueRenderer.bufferText(record, at: slot.offset, capacity: capacity,
-                                                    hexWithSpaces: conv.bufferStyle == "h").utf8
-                case .rendered(let r):
-                    out += renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
-                case .signed, .unsigned:
-                    guard slot.offset + 8 <= record.count else { continue }
-                    let v = record.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self)
-                    out += cFormat(conv.cSpec, [conv.narrow(v)])
-                }
-            }
-        }
+        PrintfPlan(format, slots).render(record, into: &out, renderer: renderer)
         return out
+    }
+
+    /// One conversion's text, through C's snprintf (PrintfPlan handles the common ones itself).
+    static func conversionText(_ conv: PrintfFormat.Conversion, _ slot: ArgumentSlot, _ record: UnsafeRawBufferPointer,
+                               renderer: ValueRenderer?) -> [UInt8] {
+        switch slot.kind {
+        case .string(let cap):
+            var bytes = Array(RecordDecoder.cString(record, offset: slot.offset, capacity: cap))
+            bytes.append(0)
+            return bytes.withUnsafeBufferPointer { p in
+                p.baseAddress.map { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: p.count) { cFormat(conv.cSpec, [$0]) }
+                } ?? []
+            }
+        case .tuple:
+            return Array(RecordDecoder.printedValue(RecordDecoder(renderer: renderer).value(record, slot)).utf8)
+        case .rendered(.buffer(let capacity)) where conv.bufferStyle != nil:
+            return Array(ValueRenderer.bufferText(record, at: slot.offset, capacity: capacity,
+                                                  hexWithSpaces: conv.bufferStyle == "h").utf8)
+        case .rendered(let r):
+            return renderedConversion(conv, (renderer ?? ValueRenderer(object: nil)).text(r, record, at: slot.offset, place: .value))
+        case .signed, .unsigned:
+            guard slot.offset + 8 <= record.count else { return [] }
+            let v = record.loadUnaligned(fromByteOffset: slot.offset, as: UInt64.self)
+            return cFormat(conv.cSpec, [conv.narrow(v)])
+        }
     }
 
     /// snprintf with one argument, growing the buffer for wide fields.

@@ -45,7 +45,9 @@ enum AttachFailure {
             switch ap {
             case .fentry, .fexit:
                 let reason = trampolineRefusal(code) ?? "it refuses to load programs bound to kernel functions: \(describe(code))"
-                return RuntimeError("fentry/fexit are not available on this kernel (\(reason)): cannot load \(ap)", detail: log)
+                var error = RuntimeError("fentry/fexit are not available on this kernel (\(reason)): cannot load \(ap)", detail: log)
+                error.refusesProbeType = true
+                return error
             default:
                 return nil
             }

@@ -21,7 +21,9 @@ public final class LoadedObject {
     private let kernelLog = UnsafeMutablePointer<CChar>.allocate(capacity: LoadedObject.kernelLogSize)
 
     /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
-    public init(trace: CompiledTrace, relocation: Relocation = .objectBTF) throws {
+    /// `withoutTrampolines` leaves fentry/fexit programs out (`--dry-run` on a kernel that
+    /// refuses them still verifies the rest).
+    public init(trace: CompiledTrace, relocation: Relocation = .objectBTF, withoutTrampolines: Bool = false) throws {
         LibbpfLog.install()
         let bytes = trace.object
         self.bytes = bytes
@@ -51,6 +53,16 @@ public final class LoadedObject {
         }
         object = obj
         _ = LibbpfLog.take()
+        if withoutTrampolines {
+            for program in trace.manifest.programs {
+                switch program.attachPoints.first {
+                case .fentry?, .fexit?:
+                    if let prog = bpf_object__find_program_by_name(obj, program.name) { bpf_program__set_autoload(prog, false) }
+                default:
+                    break
+                }
+            }
+        }
         let rc = bpf_object__load(obj)
         if rc != 0 {
             // libbpf prints the log only from a buffer it owns; ours is framed the same way.
@@ -138,7 +150,7 @@ public final class LoadedObject {
         // Line info in the log ("; $i++; @ loop.st:5") says which statement was being checked.
         let source = SourceFile(name: manifest.script.name, text: manifest.script.text)
         let (probeLine, probeColumn) = source.location(of: probe.range.start)
-        let place = scriptLine(log).map { "\(source.name):\($0)" } ?? "\(source.name):\(probeLine):\(probeColumn)"
+        let place = scriptLine(log, header: probeLine).map { "\(source.name):\($0)" } ?? "\(source.name):\(probeLine):\(probeColumn)"
         var message = "the kernel's BPF verifier rejected probe \(probe.displayName) at \(place): "
         if let reason {
             // The cause in the script's terms first; the verifier's own words after it.
@@ -180,12 +192,20 @@ public final class LoadedObject {
     }
 
     /// The script line of the last line-info marker in the log: "; text @ FILE:LINE".
-    static func scriptLine(_ log: String) -> Int? {
+    /// The script line the verifier was checking when it gave up: the last line-info marker
+    /// of its log. Code shared by every probe (the map-entry and hist subprograms) is marked
+    /// with line 0 or the probe's `header` line; the caller's statement before it is the place.
+    static func scriptLine(_ log: String, header: Int? = nil) -> Int? {
+        var fallback: Int?
         for line in verifierLines(log).reversed() where line.hasPrefix(";") {
-            guard let at = line.lastIndex(of: ":"), let n = Int(line[line.index(after: at)...]) else { continue }
+            guard let at = line.lastIndex(of: ":"), let n = Int(line[line.index(after: at)...]), n > 0 else { continue }
+            if n == header {
+                fallback = fallback ?? n
+                continue
+            }
             return n
         }
-        return nil
+        return fallback
     }
 
     /// The kernel type or field a CO-RE relocation could not find in this kernel's BTF, from

@@ -70,6 +70,9 @@ struct ProbeAttacher {
             opts.sz = MemoryLayout<bpf_trace_opts>.size
             opts.cookie = cookie
             try adopt(bpf_program__attach_trace_opts(prog, &opts), ap, program)
+        case .uprobe(let u) where WatchpointSetup.isSetupProgram(program):
+            // Only the traced process stops for its watchpoints (with -c too).
+            try attachUprobe(prog, u, isReturn: false, cookie: cookie, ap, program, pid: breakpointPID)
         case .uprobe(let u):
             try attachUprobe(prog, u, isReturn: false, cookie: cookie, ap, program)
         case .uretprobe(let u):
@@ -104,7 +107,8 @@ struct ProbeAttacher {
     }
 
     private func attachUprobe(_ prog: OpaquePointer, _ u: UserFunction, isReturn: Bool, cookie: UInt64,
-                              _ ap: ResolvedAttachPoint, _ program: ProgramDescriptor) throws {
+                              _ ap: ResolvedAttachPoint, _ program: ProgramDescriptor, pid: Int32? = nil) throws {
+        let pid = pid ?? targetPID
         var opts = bpf_uprobe_opts()
         opts.sz = MemoryLayout<bpf_uprobe_opts>.size
         opts.bpf_cookie = cookie
@@ -113,11 +117,11 @@ struct ProbeAttacher {
         // looks the symbol up by name.
         let link: OpaquePointer?
         if let fileOffset = u.fileOffset {
-            link = bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(fileOffset), &opts)
+            link = bpf_program__attach_uprobe_opts(prog, pid ?? -1, u.binary, Int(fileOffset), &opts)
         } else {
             link = u.symbol.withCString { symbol -> OpaquePointer? in
                 opts.func_name = symbol
-                return bpf_program__attach_uprobe_opts(prog, targetPID ?? -1, u.binary, Int(u.offset), &opts)
+                return bpf_program__attach_uprobe_opts(prog, pid ?? -1, u.binary, Int(u.offset), &opts)
             }
         }
         try adopt(link, ap, program)

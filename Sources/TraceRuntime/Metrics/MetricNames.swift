@@ -1,6 +1,6 @@
 /// Names and escaping as both exposition formats define them: metric names match
 /// `[a-zA-Z_:][a-zA-Z0-9_:]*`, label names `[a-zA-Z_][a-zA-Z0-9_]*` (names starting with `__`
-/// are Prometheus's own), label values are quoted with `\\`, `\"` and `\n` escaped.
+/// are Prometheus's own); label values are escaped as they are written (PageWriter).
 enum MetricNames {
     static let prefix = "swtrace_"
     /// What the anonymous map `@` is called: `swtrace_map`.
@@ -36,21 +36,6 @@ enum MetricNames {
             if taken.contains(name) { name = "key\(i)_\(i)" }
             taken.insert(name)
             out.append(name)
-        }
-        return out
-    }
-
-    /// A label value between double quotes: `\`, `"` and newline escaped (both formats).
-    static func escapeLabelValue(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
-        var out = ""
-        for c in value.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
         }
         return out
     }

@@ -29,18 +29,17 @@ final class MetricsEncoder {
     }
 
     /// One page: a family per map, in the manifest's order (`snapshots` pairs with `maps`).
-    func encode(_ snapshots: [MapSnapshot], format: MetricsFormat) -> String {
-        var out = ""
-        out.reserveCapacity(4096 + snapshots.reduce(0) { $0 + $1.entries.count * 64 })
+    func encode(_ snapshots: [MapSnapshot], format: MetricsFormat) -> [UInt8] {
+        var out = PageWriter(capacity: 4096 + snapshots.reduce(0) { $0 + $1.entries.count * 64 })
         for (i, (map, snapshot)) in zip(maps, snapshots).enumerated() {
             family(map, snapshot, index: i, format: format, into: &out)
         }
-        if format == .openMetrics { out += "# EOF\n" }
-        return out
+        if format == .openMetrics { out.write("# EOF\n") }
+        return out.bytes
     }
 
     private func family(_ map: MetricsMap, _ snapshot: MapSnapshot, index: Int, format: MetricsFormat,
-                        into out: inout String) {
+                        into out: inout PageWriter) {
         let base = families[index]
         var help = "\(map.aggregation) of \(map.written) (\(script):\(map.line))"
         var entries = snapshot.entries
@@ -62,7 +61,20 @@ final class MetricsEncoder {
             let name = base.hasSuffix("_total") ? String(base.dropLast(6)) : base
             header(format == .openMetrics ? name : name + "_total", help: help, type: "counter", format: format, into: &out)
             let labels = MetricNames.labels(keyNames: map.keyNames, count: map.keyCount, reserved: [])
-            for e in entries { sample(name + "_total", labels, e.keys, scalar(e.value), into: &out) }
+            // One sample per entry, the common case of a big map: written straight into the page.
+            let sampleName = Array((name + "_total").utf8)
+            let labelBytes = labels.map { Array($0.utf8) }
+            for e in entries {
+                out.write(sampleName)
+                if !labelBytes.isEmpty {
+                    out.byte(UInt8(ascii: "{"))
+                    out.labels(labelBytes, e.keys)
+                    out.byte(UInt8(ascii: "}"))
+                }
+                out.byte(UInt8(ascii: " "))
+                if case .scalar(.signed(let v)) = e.value { out.write(v) } else if case .scalar(.unsigned(let v)) = e.value { out.write(v) }
+                out.byte(UInt8(ascii: "\n"))
+            }
         case .min, .max, .avg, .plain:
             if map.valueIsText { help += "; the value is the label 'value'" }
             header(base, help: help, type: "gauge", format: format, into: &out)
@@ -71,9 +83,9 @@ final class MetricsEncoder {
             for e in entries {
                 switch e.value {
                 case .scalar(.string(let s)):
-                    sample(base, labels + ["value"], e.keys + [.string(s)], "1", into: &out)
+                    sample(base, PageWriter.labels(labels + ["value"], e.keys + [.string(s)]), .scalar(.unsigned(1)), into: &out)
                 case .scalar(.tuple): continue
-                default: sample(base, labels, e.keys, scalar(e.value), into: &out)
+                default: sample(base, PageWriter.labels(labels, e.keys), e.value, into: &out)
                 }
             }
         case .stats:
@@ -81,8 +93,9 @@ final class MetricsEncoder {
             let labels = MetricNames.labels(keyNames: map.keyNames, count: map.keyCount, reserved: ["quantile"])
             for e in entries {
                 guard case .stats(let count, let total) = e.value else { continue }
-                sample(base + "_count", labels, e.keys, String(count), into: &out)
-                sample(base + "_sum", labels, e.keys, String(total), into: &out)
+                let block = PageWriter.labels(labels, e.keys)
+                sample(base + "_count", block, .scalar(.unsigned(count)), into: &out)
+                sample(base + "_sum", block, .scalar(.signed(total)), into: &out)
             }
         case .hist, .lhist:
             help += "; _sum is estimated from the bucket bounds"
@@ -92,7 +105,7 @@ final class MetricsEncoder {
     }
 
     private func histogram(_ base: String, _ map: MetricsMap, _ kind: MapKind, _ entries: [MapEntry], index: Int,
-                           format: MetricsFormat, into out: inout String) {
+                           format: MetricsFormat, into out: inout PageWriter) {
         let labels = MetricNames.labels(keyNames: map.keyNames, count: map.keyCount, reserved: ["le"])
         let layout: HistogramLayout
         switch kind {
@@ -108,57 +121,59 @@ final class MetricsEncoder {
             layout = .powerOfTwo(top: top)
         }
         let bounds = layout.bounds
-        let boundText = bounds.map { $0.le }
+        let bucketName = Array((base + "_bucket{").utf8)
+        // `le="15"} ` for each bound, written once per scrape.
+        let leTexts = (bounds.map(\.le) + ["+Inf"]).map { Array("le=\"\($0)\"} ".utf8) }
         for e in entries {
             guard case .histogram(let buckets) = e.value else { continue }
+            let block = PageWriter.labels(labels, e.keys)
             var cumulative: UInt64 = 0
             var next = 0
-            for (i, bound) in bounds.enumerated() {
-                while next <= bound.lastBucket, next < buckets.count { cumulative &+= buckets[next]; next += 1 }
-                sample(base + "_bucket", labels + ["le"], e.keys, String(cumulative), extra: boundText[i], into: &out)
-            }
             let count = buckets.reduce(0, &+)
-            sample(base + "_bucket", labels + ["le"], e.keys, String(count), extra: "+Inf", into: &out)
+            for (i, le) in leTexts.enumerated() {
+                if i < bounds.count {
+                    while next <= bounds[i].lastBucket, next < buckets.count { cumulative &+= buckets[next]; next += 1 }
+                } else {
+                    cumulative = count
+                }
+                out.write(bucketName)
+                if !block.isEmpty { out.write(block); out.byte(UInt8(ascii: ",")) }
+                out.write(le)
+                out.write(cumulative)
+                out.byte(UInt8(ascii: "\n"))
+            }
             let sum = layout.estimatedSum(buckets)
             // OpenMetrics: a histogram with negative thresholds or observations has no _sum.
             if format == .prometheusText || (sum >= 0 && !layout.hasNegativeBounds) {
-                sample(base + "_sum", labels, e.keys, Self.number(sum), into: &out)
+                sample(base + "_sum", block, .scalar(.string(Self.number(sum))), into: &out)
             }
-            sample(base + "_count", labels, e.keys, String(count), into: &out)
+            sample(base + "_count", block, .scalar(.unsigned(count)), into: &out)
         }
     }
 
-    private func header(_ name: String, help: String, type: String, format: MetricsFormat, into out: inout String) {
-        out += "# HELP \(name) \(MetricNames.escapeHelp(help, format: format))\n# TYPE \(name) \(type)\n"
+    private func header(_ name: String, help: String, type: String, format: MetricsFormat, into out: inout PageWriter) {
+        out.write("# HELP \(name) \(MetricNames.escapeHelp(help, format: format))\n# TYPE \(name) \(type)\n")
     }
 
-    /// `name{label="value",…} number`; `extra` is the last label's value, given as text (`le`).
-    private func sample(_ name: String, _ labels: [String], _ keys: [PrintableValue], _ value: String,
-                        extra: String? = nil, into out: inout String) {
-        out += name
+    /// `name{labels} value`.
+    private func sample(_ name: String, _ labels: [UInt8], _ value: MapEntryValue, into out: inout PageWriter) {
+        out.write(name)
         if !labels.isEmpty {
-            out += "{"
-            for (i, label) in labels.enumerated() {
-                if i > 0 { out += "," }
-                out += label
-                out += "=\""
-                if i < keys.count { out += MetricNames.escapeLabelValue(Self.text(keys[i])) } else { out += extra ?? "" }
-                out += "\""
-            }
-            out += "}"
+            out.byte(UInt8(ascii: "{"))
+            out.write(labels)
+            out.byte(UInt8(ascii: "}"))
         }
-        out += " "
-        out += value
-        out += "\n"
-    }
-
-    private func scalar(_ v: MapEntryValue) -> String {
-        switch v {
-        case .scalar(let p): return Self.text(p)
-        case .average(let count, let total): return count == 0 ? "NaN" : Self.number(Double(total) / Double(count))
-        case .stats(let count, _): return String(count)
-        case .histogram(let b): return String(b.reduce(0, &+))
+        out.byte(UInt8(ascii: " "))
+        switch value {
+        case .scalar(.unsigned(let v)): out.write(v)
+        case .scalar(.signed(let v)): out.write(v)
+        case .scalar(.string(let text)): out.write(text)   // a number already formatted
+        case .scalar(.tuple): out.write("NaN")
+        case .average(let count, let total): out.write(count == 0 ? "NaN" : Self.number(Double(total) / Double(count)))
+        case .stats(let count, _): out.write(count)
+        case .histogram(let b): out.write(b.reduce(0, &+))
         }
+        out.byte(UInt8(ascii: "\n"))
     }
 
     static func text(_ p: PrintableValue) -> String {

@@ -17,7 +17,7 @@ public final class MetricsServer {
     public let address: MetricsAddress
     private let listener: Int32
     private let wake: (read: Int32, write: Int32)
-    private let page: (MetricsFormat) -> String
+    private let page: (MetricsFormat) -> [UInt8]
     private var thread: pthread_t?
 
     private struct Connection {
@@ -27,7 +27,7 @@ public final class MetricsServer {
     }
 
     /// Binds and listens at once, so a taken port is an error before tracing starts.
-    public init(address: MetricsAddress, page: @escaping (MetricsFormat) -> String) throws {
+    public init(address: MetricsAddress, page: @escaping (MetricsFormat) -> [UInt8]) throws {
         let (fd, port) = try address.listen().get()
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else {
@@ -129,7 +129,7 @@ public final class MetricsServer {
                 respond(c.fd, .error(status))
             } else {
                 let format = MetricsFormat.negotiate(accept: request.accept)
-                respond(c.fd, ScrapeResponse(status: .ok, contentType: format.contentType, body: Array(page(format).utf8)))
+                respond(c.fd, ScrapeResponse(status: .ok, contentType: format.contentType, body: page(format)))
             }
         }
         close(c.fd)
@@ -179,6 +179,12 @@ public final class MetricsServer {
     static func makeNonBlocking(_ fd: Int32) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    static func nowMicros() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
     }
 
     static func nowMs() -> Int {

@@ -96,8 +96,20 @@ public struct JSONOutputFormat: OutputFormat {
         "{\"type\": \"attached_probes\", \"data\": {\"probes\": \(count)}}\n"
     }
 
-    private func message(_ type: String, _ text: [UInt8]) -> [UInt8] {
-        Array("{\"type\": \"\(type)\", \"data\": \"\(JSONText.escaped(text))\"}\n".utf8)
+    private func message(_ type: StaticString, _ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        Self.appendMessage(type: type, text, into: &out)
+        return out
+    }
+
+    /// `{"type": T, "data": "escaped text"}` and a newline, appended to `out`.
+    static func appendMessage(type: StaticString, _ text: [UInt8], into out: inout [UInt8]) {
+        func append(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
+        append(#"{"type": ""#)
+        append(type)
+        append(#"", "data": ""#)
+        JSONText.append(escaped: text, into: &out)
+        append("\"}\n")
     }
 }
 
@@ -110,6 +122,25 @@ enum ValueText {
         case .unsigned(let x): return String(x)
         case .string(let s): return s
         case .tuple(let xs): return "(" + xs.map(text).joined(separator: ", ") + ")"
+        }
+    }
+
+    /// The text form, appended to `out`.
+    static func append(_ v: PrintableValue, into out: inout [UInt8]) {
+        switch v {
+        case .signed(let x):
+            PrintfPlan.appendInteger(x.magnitude, negative: x < 0, hex: false, padding: PrintfPlan.Padding(), into: &out)
+        case .unsigned(let x):
+            PrintfPlan.appendInteger(x, negative: false, hex: false, padding: PrintfPlan.Padding(), into: &out)
+        case .string(let s):
+            out += s.utf8
+        case .tuple(let xs):
+            out.append(UInt8(ascii: "("))
+            for (i, x) in xs.enumerated() {
+                if i > 0 { out += ", ".utf8 }
+                append(x, into: &out)
+            }
+            out.append(UInt8(ascii: ")"))
         }
     }
 
@@ -152,27 +183,37 @@ enum JSONText {
     static func escaped<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount)
+        append(escaped: bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The escaped bytes, appended to `out` (the event loop reuses one buffer).
+    static func append<S: Sequence>(escaped bytes: S, into out: inout [UInt8]) where S.Element == UInt8 {
         for b in bytes {
             switch b {
-            case UInt8(ascii: "\""): out += [0x5C, 0x22]
-            case UInt8(ascii: "\\"): out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case UInt8(ascii: "\""): out.append(0x5C); out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
             case 0..<0x20:
-                out += Array("\\u00".utf8) + hexDigits(b)
+                out.append(contentsOf: "\\u00".utf8)
+                appendHexDigits(b, into: &out)
             case 0x80...:
-                out += Array("\\uffffff".utf8) + hexDigits(b)
+                out.append(contentsOf: "\\uffffff".utf8)
+                appendHexDigits(b, into: &out)
             default:
                 out.append(b)
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Two lowercase hex digits, as `std::hex` writes them.
-    private static func hexDigits(_ b: UInt8) -> [UInt8] {
-        let digits = Array("0123456789abcdef".utf8)
-        return [digits[Int(b >> 4)], digits[Int(b & 0xF)]]
+    private static func appendHexDigits(_ b: UInt8, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { d in
+            out.append(d[Int(b >> 4)])
+            out.append(d[Int(b & 0xF)])
+        }
     }
 }

@@ -50,7 +50,15 @@ public enum TraceLaunch {
             if let text = flags.metricsAddress, case .success(let address) = MetricsAddress.parse(text) {
                 options.metricsAddress = address
             }
-            let session = try TraceSession(trace: trace, output: output, options: options)
+            let session: TraceSession
+            do {
+                session = try TraceSession(trace: trace, output: output, options: options)
+            } catch let e as RuntimeError where e.refusesProbeType && flags.dryRun {
+                // Nothing of the script is wrong: check what this kernel can check, and say so.
+                fputs("WARNING: \(e.message); the other probes were verified\n", stderr)
+                options.withoutTrampolines = true
+                session = try TraceSession(trace: trace, output: output, options: options)
+            }
             loaded()
             if flags.dryRun { return 0 }
             return try session.run()

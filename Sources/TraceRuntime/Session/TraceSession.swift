@@ -21,6 +21,8 @@ public final class TraceSession {
         public var relocation = Relocation.objectBTF
         /// `--metrics-addr`: serve the maps to Prometheus while tracing (Metrics/).
         public var metricsAddress: MetricsAddress?
+        /// Load without fentry/fexit programs (LoadedObject), for --dry-run.
+        public var withoutTrampolines = false
         public init() {}
     }
 
@@ -42,7 +44,7 @@ public final class TraceSession {
     /// Loads the artifact into the kernel (verifier included). Nothing is attached yet.
     public init(trace: CompiledTrace, output: OutputStream, options: Options) throws {
         LibbpfLog.echo = options.verbose
-        object = try LoadedObject(trace: trace, relocation: options.relocation)
+        object = try LoadedObject(trace: trace, relocation: options.relocation, withoutTrampolines: options.withoutTrampolines)
         self.output = output
         self.options = options
         scriptName = trace.manifest.script.name
@@ -107,6 +109,7 @@ public final class TraceSession {
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
 
+        output.batching = true
         while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
             if mapsRequested != 0 {
                 mapsRequested = 0
@@ -114,23 +117,26 @@ public final class TraceSession {
             }
             // With -p/-c, the traced process exiting ends tracing too.
             if let watch {
-                if !watch.pollEvents(events, timeoutMs: 200) { break }
+                let alive = watch.pollEvents(events, timeoutMs: 200)
+                output.flushBatch()
+                if !alive { break }
                 continue
             }
             let n = events.poll(timeoutMs: 200)
+            output.flushBatch()
             if n < 0, n != -EINTR { break }
         }
 
         metrics?.stop()
-        // No new events once detached; then drain what is queued, run END, drain its output.
         watchpoints.releaseAll()
-        object.detachAll()
+        // No new effects once the stop flag is set (the probes stay attached until the end:
+        // ProbeRelease); then drain what is queued, run END, drain its output. After exit()
+        // the sink drops what follows it, including records sent before the flag was seen;
+        // END's own consume below must not print them.
+        if !object.stopProbes() { object.detachAll() }
         // What is queued is printed, for half a second at most: a backlog of system() calls
         // would otherwise run for many seconds after Ctrl-C. Records past that are counted lost.
         sink.drainDeadline = Self.monotonicNanoseconds() + 500_000_000
-        // After exit() the sink drops what follows it, including records sent while detaching
-        // (uprobe detach waits for RCU, long enough for more events); END's own consume below
-        // must not print them.
         sink.draining = true
         events.consume()
         sink.exitRequested = false
@@ -139,9 +145,13 @@ public final class TraceSession {
         try attacher.run(.end)
         events.consume()
         sink.flushPartialLines()
+        output.flushBatch()
+        output.batching = false
         printMapsAtExit()
         reportLostEvents()
         output.flush()
+        fflush(stdout)
+        ProbeRelease.detach(object)
         if let message = output.writeErrorMessage {
             fputs("ERROR: \(message)\n", stderr)
             return 1
@@ -231,86 +241,5 @@ public final class TraceSession {
         sigemptyset(&usr1.sa_mask)
         usr1.sa_flags = 0
         sigaction(SIGUSR1, &usr1, nil)
-    }
-}
-
-/// Receives records from libbpf's ring-buffer callback.
-final class EventSink {
-    let formatter: EventFormatter
-    let output: OutputStream
-    var exitRequested = false
-    /// Set once the probes are detached: the session consumes everything still queued.
-    var draining = false
-    /// While draining after a stop: past this time (CLOCK_MONOTONIC ns) records are counted,
-    /// not printed.
-    var drainDeadline: UInt64?
-    var droppedAfterStop: UInt64 = 0
-    /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
-    var exitCode: Int32 = 0
-    /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
-    var ignoreExit = false
-    var malformed: UInt64 = 0
-    /// print/clear/zero of whole maps, done by the session that can read them.
-    var mapAction: ((EventFormatter.Decoded) -> Void)?
-    /// Text after the last newline each CPU sent: printed once its line is complete, so lines
-    /// from different CPUs never interleave.
-    private var partialLines: [Int: [UInt8]] = [:]
-
-    let format: OutputFormat
-    /// Text output keeps each CPU's partial lines together; JSON messages are whole lines already.
-    let assemblesLines: Bool
-
-    init(formatter: EventFormatter, output: OutputStream, format: OutputFormat) {
-        self.formatter = formatter
-        self.output = output
-        self.format = format
-        assemblesLines = format is TextOutputFormat
-    }
-
-    private func deliver(_ bytes: [UInt8], _ record: UnsafeRawBufferPointer) {
-        if assemblesLines { emit(bytes, cpu: EventFormatter.cpu(of: record)) } else { output.write(bytes) }
-    }
-
-    func handle(_ record: UnsafeRawBufferPointer) {
-        // Records queued behind exit() are dropped, as bpftrace stops at exit().
-        if exitRequested { return }
-        if let deadline = drainDeadline, TraceSession.monotonicNanoseconds() > deadline {
-            droppedAfterStop += 1
-            return
-        }
-        let decoded = formatter.decode(record)
-        switch decoded {
-        case .printf(let bytes): deliver(format.printf(bytes), record)
-        case .join(let bytes): deliver(format.join(bytes), record)
-        case .value(let v): deliver(Array(format.value(v).utf8), record)
-        case .exit(let code):
-            if !ignoreExit {
-                exitRequested = true
-                if let code { exitCode = code }
-            }
-        case .time(let bytes): deliver(format.time(bytes), record)
-        case .cat(let bytes): if let bytes { deliver(format.cat(bytes), record) }
-        case .system(let bytes): deliver(format.system(bytes), record)
-        case .malformed: malformed += 1
-        case .printMap, .clearMap, .zeroMap, .helperError, .watchpointArm, .unwatch:
-            flushPartialLines()
-            mapAction?(decoded)
-        }
-    }
-
-    private func emit(_ bytes: [UInt8], cpu: Int) {
-        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
-            partialLines[cpu, default: []] += bytes
-            return
-        }
-        if let pending = partialLines.removeValue(forKey: cpu) { output.write(pending) }
-        output.write(bytes[...lastNewline])
-        if lastNewline + 1 < bytes.count { partialLines[cpu] = Array(bytes[(lastNewline + 1)...]) }
-    }
-
-    /// Prints text that never got its newline (at exit).
-    func flushPartialLines() {
-        for cpu in partialLines.keys.sorted() { output.write(partialLines[cpu] ?? []) }
-        partialLines.removeAll()
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// Prometheus 0.0.4 and OpenMetrics 1.0.0 specifications.
 final class MetricsEncoderTests: XCTestCase {
     func page(_ map: MetricsMap, _ snapshot: MapSnapshot, _ format: MetricsFormat = .prometheusText) -> String {
-        MetricsEncoder(script: "exec.st", maps: [map]).encode([snapshot], format: format)
+        String(decoding: MetricsEncoder(script: "exec.st", maps: [map]).encode([snapshot], format: format), as: UTF8.self)
     }
 
     func testCountWithNamedKeysIsACounterWithLabels() {
@@ -135,8 +135,8 @@ final class MetricsEncoderTests: XCTestCase {
                            format: .prometheusText)
         var low = [UInt64](repeating: 0, count: 66)
         low[1] = 1
-        let second = encoder.encode([MapSnapshot(name: "@h", kind: .hist, entries: [MapEntry(keys: [.unsigned(1)], value: .histogram(low))])],
-                                    format: .prometheusText)
+        let second = String(decoding: encoder.encode([MapSnapshot(name: "@h", kind: .hist, entries: [MapEntry(keys: [.unsigned(1)], value: .histogram(low))])],
+                                    format: .prometheusText), as: UTF8.self)
         XCTAssertTrue(second.contains("swtrace_h_bucket{cpu=\"1\",le=\"7\"} 1\n"), second)
         XCTAssertFalse(second.contains("le=\"15\""), second)
     }
@@ -187,5 +187,21 @@ final class MetricsEncoderTests: XCTestCase {
     func testHelpEscaping() {
         XCTAssertEqual(MetricNames.escapeHelp("a\\b\n\"c\"", format: .prometheusText), "a\\\\b\\n\"c\"")
         XCTAssertEqual(MetricNames.escapeHelp("\"c\"", format: .openMetrics), "\\\"c\\\"")
+    }
+}
+
+/// Numbers and label values written byte by byte.
+final class PageWriterTests: XCTestCase {
+    func testIntegersAtTheEdges() {
+        var w = PageWriter(capacity: 0)
+        for v: UInt64 in [0, 7, 10, 4242, UInt64.max] { w.write(v); w.byte(0x20) }
+        for v: Int64 in [-1, Int64.min, Int64.max] { w.write(v); w.byte(0x20) }
+        XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self),
+                       "0 7 10 4242 18446744073709551615 -1 -9223372036854775808 9223372036854775807 ")
+    }
+
+    func testLabelValuesAreEscaped() {
+        let block = PageWriter.labels(["a", "b", "t"], [.string("x\"y\\z\nw é"), .signed(-2), .tuple([.unsigned(1), .string("s")])])
+        XCTAssertEqual(String(decoding: block, as: UTF8.self), #"a="x\"y\\z\nw é",b="-2",t="(1, s)""#)
     }
 }

@@ -77,3 +77,52 @@ final class ScrapeRequestTests: XCTestCase {
         }
     }
 }
+
+/// Random and mangled heads: the parser answers every one of them without trapping.
+final class ScrapeRequestNoiseTests: XCTestCase {
+    func testRandomBytesNeverTrap() {
+        var rng = SplitMix(seed: 14)
+        let valid = Array("GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n".utf8)
+        var outcomes = [0, 0, 0]
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            } else {
+                // A valid head with a few bytes changed, cut or repeated.
+                bytes = valid
+                for _ in 0..<(1 + Int(rng.next() % 4)) {
+                    let at = Int(rng.next() % UInt64(bytes.count))
+                    switch rng.next() % 3 {
+                    case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+                    case 1: bytes.removeSubrange(at...)
+                    default: bytes.insert(contentsOf: bytes[at...].prefix(8), at: at)
+                    }
+                    if bytes.isEmpty { bytes = [0x0A] }
+                }
+            }
+            switch ScrapeRequest.parse(bytes) {
+            case .incomplete: outcomes[0] += 1
+            case .complete(let r):
+                outcomes[1] += 1
+                _ = r.route()
+                _ = MetricsFormat.negotiate(accept: r.accept)
+            case .reject: outcomes[2] += 1
+            }
+        }
+        XCTAssertTrue(outcomes.allSatisfy { $0 > 0 }, "every outcome seen: \(outcomes)")
+    }
+}
+
+/// A small deterministic generator, so a failure replays.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
