@@ -90,6 +90,7 @@ let package = Package(
         .testTarget(name: "BPFCodegenTests",
                     dependencies: ["BPFCodegen", "SystemCatalog", "TraceRuntime", "TestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
+        .testTarget(name: "FuzzerTests", dependencies: ["swtrace-fuzz"]),
         .testTarget(name: "SystemCatalogTests", dependencies: ["SystemCatalog", "TestSupport"]),
         .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime", "SystemCatalog", "TestSupport"],
                     exclude: ["make-golden.sh"]),

@@ -9,6 +9,11 @@ struct CrashMinimiser {
 
     mutating func minimise(_ script: [UInt8]) -> [UInt8] {
         var lines = split(script, on: UInt8(ascii: "\n")).map { $0 + [UInt8(ascii: "\n")] }
+        // The piece after the last newline has none of its own.
+        if let last = lines.indices.last {
+            lines[last].removeLast()
+            if lines[last].isEmpty { lines.removeLast() }
+        }
         lines = ddmin(lines)
         var tokens = ScriptTokens.split(lines.flatMap { $0 })
         tokens = ddmin(tokens)

@@ -34,6 +34,8 @@ final class FuzzCampaign {
     /// Located error messages by text (with --errors): shows what the generator gets wrong.
     private(set) var errorMessages: [String: Int] = [:]
     var collectErrors = false
+    /// The first few unlocated errors, by message, with the program that gave each.
+    private(set) var otherErrors: [String: Int] = [:]
 
     init(source: Source, seed: UInt64, count: Int, jobs: Int, loadEvery: Int, swtrace: SwtraceProcess, scratch: String) {
         self.source = source
@@ -91,6 +93,9 @@ final class FuzzCampaign {
                 errorMessages[String(message.prefix(90)), default: 0] += 1
             }
         }
+        if result.outcome == .otherError, otherErrors.count < 10, otherErrors[result.signature] == nil {
+            otherErrors[result.signature] = index
+        }
         if result.outcome.isFinding {
             let key = "\(result.outcome.rawValue): \(result.signature)"
             if findings[key] == nil {
@@ -114,6 +119,9 @@ final class FuzzCampaign {
         for (message, n) in errorMessages.sorted(by: { $0.value > $1.value }).prefix(40) {
             text += "  error x\(n): \(message)\n"
         }
+        for (message, index) in otherErrors.sorted(by: { $0.value < $1.value }) {
+            text += "other error (first: program \(index)): \(message)\n"
+        }
         for (key, f) in findings.sorted(by: { $0.key < $1.key }) {
             text += "finding x\(f.count) (first: program \(f.index)): \(key)\n"
         }
@@ -129,7 +137,9 @@ final class FuzzCampaign {
         for (n, (key, f)) in findings.sorted(by: { $0.key < $1.key }).enumerated() {
             let depth: ProgramChecker.Depth = f.compileOnly ? .compile : .load
             var script = f.script
-            if minimise {
+            // A hang takes the whole time limit (three times over) per try: minimising one
+            // would take hours, so it is saved as found.
+            if minimise, f.result.outcome != .hang {
                 var minimiser = CrashMinimiser(reproduces: { candidate in
                     let r = checker.check(candidate, depth: depth)
                     return r.outcome == f.result.outcome && r.signature == f.result.signature

@@ -39,21 +39,32 @@ struct FuzzResult {
     static func classify(status: ProcessStatus, stderr: String, seconds: Double) -> FuzzResult {
         let lines = stderr.split(separator: "\n").map(String.init)
         func first(_ needle: String) -> String? { lines.first { $0.contains(needle) } }
+        // A Swift trap: "Module/File.swift:123: Fatal error: …" (not a script line that says so).
+        let trap = lines.first { line in
+            guard let r = line.range(of: ": Fatal error") else { return false }
+            let place = line[..<r.lowerBound]
+            return !place.contains(" ") && place.contains(".swift:") && place.split(separator: ":").last?.allSatisfy(\.isNumber) == true
+        }
         switch status {
         case .timedOut:
             return FuzzResult(outcome: .hang, signature: "timeout", stderr: stderr, seconds: seconds)
         case .signaled(let sig):
-            let fatal = first("Fatal error").map(stripAddresses) ?? ""
+            let fatal = trap.map(stripAddresses) ?? ""
             return FuzzResult(outcome: .crash, signature: "signal \(sig) \(fatal)", stderr: stderr, seconds: seconds)
         case .exited(let code):
-            if let fatal = first("Fatal error") {
+            if let fatal = trap {
                 return FuzzResult(outcome: .crash, signature: stripAddresses(fatal), stderr: stderr, seconds: seconds)
             }
             if code != 0 && code != 1 {
                 return FuzzResult(outcome: .crash, signature: "exit \(code)", stderr: stderr, seconds: seconds)
             }
-            if let bad = first("internal error") ?? first("LLVM ERROR") ?? first("could not open the generated") {
-                return FuzzResult(outcome: .internalError, signature: bad, stderr: stderr, seconds: seconds)
+            // LLVM's own diagnostics start with "error: " (a backend that cannot lower something).
+            // Whole lines only: a located error echoes the script's line, which may say anything.
+            if let bad = lines.first(where: { $0.hasPrefix("ERROR: internal error") || $0.hasPrefix("LLVM ERROR")
+                || $0.hasPrefix("ERROR: libbpf could not open the generated") || $0.hasPrefix("error: ") }) {
+                // Without the script's path and positions, so one bug is one finding.
+                let signature = normalised(bad.split(separator: " ").filter { !$0.contains("/") && !$0.hasPrefix("stdin:") }.joined(separator: " "))
+                return FuzzResult(outcome: .internalError, signature: signature, stderr: stderr, seconds: seconds)
             }
             if code == 0 { return FuzzResult(outcome: .loaded, signature: "", stderr: stderr, seconds: seconds) }
             if lines.contains(where: isLocatedError) {

@@ -114,12 +114,20 @@ struct ProgramGenerator {
     /// Fills the feature's holes with fresh expressions.
     private mutating func instantiate(_ feature: Feature) -> String {
         var out = ""
+        var marker = false
         for c in feature.template {
-            switch c {
-            case "I": out += integer()
-            case "S": out += string()
-            case "P": out += probe.textPointer ?? integer()
-            default: out.append(c)
+            if marker {
+                marker = false
+                switch c {
+                case "I": out += integer()
+                case "S": out += string()
+                case "P": out += probe.textPointer ?? integer()
+                default: out += "#" + String(c)
+                }
+            } else if c == "#" {
+                marker = true
+            } else {
+                out.append(c)
             }
         }
         return out

@@ -55,6 +55,23 @@ final class TeardownTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C with a backlog of system() records queued: the backlog is printed for half a
+    /// second at most (the rest counted as lost), END still runs and prints, and swtrace stops
+    /// quickly (bpftrace's "sigint under heavy load").
+    func testSIGINTUnderHeavyLoadRunsEND() throws {
+        let result = try traceThenCheck(["--unsafe", "-e", "tracepoint:sched:sched_switch { system(\"echo foo\"); } END { printf(\"end\\n\"); }"],
+                                        "SIGINT under heavy load") { swtrace in
+            _ = swtrace.waitForOutput(timeout: 1.5) { _ in false }
+            let start = Date()
+            let result = try swtrace.stop()
+            XCTAssertLessThan(Date().timeIntervalSince(start), 3, "stopping took too long")
+            return result
+        }
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertTrue(result.stdout.contains("foo\n"), "\(result)")
+        XCTAssertTrue(result.stdout.contains("end\n"), "END's output is printed: \(result)")
+    }
+
     /// SIGUSR1 never ends a trace.
     func testSIGUSR1DoesNotStopTracing() throws {
         try traceThenCheck(["-e", script], "SIGUSR1 then SIGINT") { swtrace in

@@ -34,6 +34,18 @@ final class VerifierRejectionTests: XCTestCase {
         XCTAssertTrue(result.stderr.hasSuffix(" (run with -v for the verifier log)\n"), result.stderr)
     }
 
+    /// A loop the verifier follows for a million instructions before giving up (found by the
+    /// fuzzer as a "hang"): refused in seconds, not the minute libbpf took when it grew its log
+    /// buffer and verified again at 16, 32, 64 … MiB.
+    func testMillionInstructionRejectionIsQuick() throws {
+        let start = Date()
+        let result = try rejection("BEGIN { $i = 0; $s = 0; while ($i < 10) { $s += @sym; } printf(\"%d\\n\", $s); }")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30, result.stderr)
+        XCTAssertTrue(result.stderr.contains("ERROR: the kernel's BPF verifier rejected probe BEGIN at stdin:1"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("(a million instructions at most)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("(verifier: BPF program is too large. Processed 1000001 insn)"), result.stderr)
+    }
+
     /// -v adds the raw verifier log, instruction dump included.
     func testVerboseShowsTheRawLog() throws {
         let result = try rejection("BEGIN {\n  while (1) { }\n}", verbose: true)

@@ -19,6 +19,8 @@ final class VerifierCauseTests: XCTestCase {
             ("dereference of modified ctx ptr R7 off=32 disallowed", "context is read through a computed address"),
             ("R1 invalid mem access 'scalar'", "cannot prove valid"),
             ("program of this type cannot use helper bpf_probe_write_user#36", "may not call"),
+            ("BPF_EXIT instruction in main prog would lead to reference leak", "ring buffer is not sent on every path"),
+            ("R7 pointer arithmetic with <<= operator prohibited", "arithmetic on a pointer"),
         ]
         for (reason, expected) in cases {
             let cause = VerifierCause.explain(reason)

@@ -12,6 +12,13 @@ public final class LoadedObject {
     private(set) var perfEventFDs: [Int32] = []
     /// The object bytes must outlive `bpf_object__open_mem`'s parsing; libbpf copies what it keeps.
     private let bytes: [UInt8]
+    /// The verifier's log for a program that fails to load: a buffer of our own, so libbpf
+    /// asks for the log once. With its own buffer it retries at 16, 32, 64 … MiB while the log
+    /// does not fit, verifying again each time: a program the verifier gives up on after a
+    /// million instructions took a minute and 140 MB of log to refuse. The kernel keeps the
+    /// log's tail, where the reason is.
+    private static let kernelLogSize = 1 << 20
+    private let kernelLog = UnsafeMutablePointer<CChar>.allocate(capacity: LoadedObject.kernelLogSize)
 
     /// Opens and loads (verifier included). Throws one sentence naming the probe that failed.
     /// `withoutTrampolines` leaves fentry/fexit programs out (`--dry-run` on a kernel that
@@ -30,6 +37,9 @@ public final class LoadedObject {
         let ownBTF = relocation == .objectBTF ? Self.memoryFile(bytes) : nil
         defer { if let fd = ownBTF { close(fd) } }
         let btfPath = ownBTF.map { "/proc/self/fd/\($0)" }
+        kernelLog[0] = 0
+        opts.kernel_log_buf = kernelLog
+        opts.kernel_log_size = Self.kernelLogSize
         let obj: OpaquePointer? = name.withCString { cname in
             opts.object_name = cname
             return Self.withOptionalCString(btfPath) { path in
@@ -38,6 +48,7 @@ public final class LoadedObject {
             }
         }
         guard let obj, libbpf_get_error(UnsafeRawPointer(obj)) == 0 else {
+            kernelLog.deallocate()
             throw RuntimeError("libbpf could not open the generated BPF object", detail: LibbpfLog.take())
         }
         object = obj
@@ -54,7 +65,14 @@ public final class LoadedObject {
         }
         let rc = bpf_object__load(obj)
         if rc != 0 {
-            let log = LibbpfLog.take()
+            // libbpf prints the log only from a buffer it owns; ours is framed the same way.
+            var log = LibbpfLog.take()
+            let verifierLog = String(cString: kernelLog)
+            if !verifierLog.isEmpty, !log.contains("-- BEGIN PROG LOAD LOG --") {
+                let framed = "libbpf: -- BEGIN PROG LOAD LOG --\n\(verifierLog)\(verifierLog.hasSuffix("\n") ? "" : "\n")-- END PROG LOAD LOG --\n"
+                if LibbpfLog.echo { fputs(framed, stderr) }
+                log += framed
+            }
             // Every property is set, so throwing runs deinit, which closes the object.
             throw Self.loadError(rc: rc, log: log, manifest: trace.manifest)
         }
@@ -63,6 +81,7 @@ public final class LoadedObject {
     deinit {
         detachAll()
         bpf_object__close(object)
+        kernelLog.deallocate()
     }
 
     /// The object's bytes in an anonymous memory file, or nil when the kernel has no memfd

@@ -24,6 +24,8 @@ enum VerifierCause {
         ("cannot use helper", "the probe calls a function this probe type may not call"),
         ("unknown func", "the probe calls a kernel helper this kernel does not have"),
         ("misaligned", "a memory access is not aligned to its size"),
+        ("reference leak", "an output record reserved in the ring buffer is not sent on every path: a swtrace code generation bug, please report the script"),
+        ("pointer arithmetic with", "arithmetic on a pointer the verifier forbids (shifts, multiplication): a swtrace code generation bug, please report the script"),
     ]
 
     /// The cause for the verifier's reason line, or nil when it is not one we know.

@@ -11,6 +11,10 @@ final class EventSink {
     var exitRequested = false
     /// Set once the probes are stopped: the session consumes everything still queued.
     var draining = false
+    /// While draining after a stop: past this time (CLOCK_MONOTONIC ns) records are counted,
+    /// not printed.
+    var drainDeadline: UInt64?
+    var droppedAfterStop: UInt64 = 0
     /// The status `exit(code)` asked for (0 otherwise): what swtrace exits with.
     var exitCode: Int32 = 0
     /// After `exit()` or a signal, END may call exit() again; that must not cut END's output.
@@ -55,6 +59,10 @@ final class EventSink {
     func handle(_ record: UnsafeRawBufferPointer) {
         // Records queued behind exit() are dropped, as bpftrace stops at exit().
         if exitRequested { return }
+        if let deadline = drainDeadline, TraceSession.monotonicNanoseconds() > deadline {
+            droppedAfterStop += 1
+            return
+        }
         if record.count >= 8 {
             let id = Int(record.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
             if id < printfPlans.count, let plan = printfPlans[id] {

@@ -134,10 +134,14 @@ public final class TraceSession {
         // the sink drops what follows it, including records sent before the flag was seen;
         // END's own consume below must not print them.
         if !object.stopProbes() { object.detachAll() }
+        // What is queued is printed, for half a second at most: a backlog of system() calls
+        // would otherwise run for many seconds after Ctrl-C. Records past that are counted lost.
+        sink.drainDeadline = Self.monotonicNanoseconds() + 500_000_000
         sink.draining = true
         events.consume()
         sink.exitRequested = false
         sink.ignoreExit = true
+        sink.drainDeadline = nil
         try attacher.run(.end)
         events.consume()
         sink.flushPartialLines()
@@ -153,6 +157,12 @@ public final class TraceSession {
             return 1
         }
         return sink.exitCode
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     private func storeStartTime() throws {
@@ -192,7 +202,7 @@ public final class TraceSession {
         // Perf losses are seen twice: by the program (at once) and by libbpf's lost callback
         // (when the kernel next writes to that CPU's buffer), so the larger count, not the sum.
         let perfLost = max(lossCounter(slot: counters.perfFullSlot), channel?.lost ?? 0)
-        let lost = lossCounter(slot: counters.bufferFullSlot) + perfLost + sink.malformed
+        let lost = lossCounter(slot: counters.bufferFullSlot) + perfLost + sink.malformed + sink.droppedAfterStop
         if lost > 0 { output.write(options.format.lostEvents(lost)) }
         let dropped = lossCounter(slot: counters.mapFullSlot)
         if dropped > 0 {
