@@ -22,6 +22,8 @@ public struct ConfigSetting: Sendable {
 /// The C part before the probes: `#include`, `#define`, struct/union/enum definitions.
 public struct Preamble: Sendable {
     public var includes: [String] = []
+    /// Where each of `includes` names its file (the text between `<>` or quotes).
+    public var includeRanges: [SourceRange] = []
     public var defines: [MacroDefinition] = []
     public var types: [CTypeDefinition] = []
     public init() {}

@@ -46,6 +46,12 @@ public protocol Catalog: AnyObject {
     func kernelSymbolAddress(_ name: String) -> UInt64?
     /// A symbol (variable or function) of an ELF file, nil when there is none.
     func userSymbol(_ name: String, inBinary path: String) -> UserSymbol?
+
+    // C headers, for the constants `#include` makes available (HeaderConstants.swift).
+
+    /// The header `#include <name>` means, searched in the system's include directories; for a
+    /// quoted `#include "name"` inside a header, first in `directory` (the includer's).
+    func headerFile(named name: String, includedFrom directory: String?) -> HeaderFile?
 }
 
 /// Why the catalog could not answer about a binary, phrased for a diagnostic.
@@ -74,6 +80,7 @@ extension Catalog {
     public func enumeratorValue(named name: String) -> Int64? { nil }
     public func kernelSymbolAddress(_ name: String) -> UInt64? { nil }
     public func userSymbol(_ name: String, inBinary path: String) -> UserSymbol? { nil }
+    public func headerFile(named name: String, includedFrom directory: String?) -> HeaderFile? { nil }
 }
 
 /// `category:name` of a tracepoint, e.g. `syscalls:sys_enter_execve`.

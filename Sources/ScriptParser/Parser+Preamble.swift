@@ -16,11 +16,13 @@ extension Parser {
         switch word.text {
         case "include":
             line.skipBlanks()
+            let pathStart = line.rest().start
             guard let path = line.includePath() else {
                 record(.error(line.rest(), SyntaxMessage.includeWithoutFile))
                 return
             }
             preamble.includes.append(path)
+            preamble.includeRanges.append(SourceRange(pathStart, line.rest().start))
         case "define":
             line.skipBlanks()
             let name = line.word()

@@ -40,7 +40,23 @@ extension TypeChecker {
         for t in preamble.types where t.kind == .enumType {
             for (name, value) in t.enumerators { enumConstants[name] = value }
         }
+        collectHeaderConstants(preamble)
         collectPreambleRecords(preamble.types)
+    }
+
+    /// `#include <sys/socket.h>`: the header's integer constants (`AF_INET`) become known
+    /// names; the script's own `#define`s and enums win. A header the system does not have is
+    /// an error at its name, as clang reports it for bpftrace.
+    mutating func collectHeaderConstants(_ preamble: Preamble) {
+        guard !preamble.includes.isEmpty else { return }
+        var headers = HeaderConstants()
+        for (i, name) in preamble.includes.enumerated() where !headers.include(name, from: catalog) {
+            let range = i < preamble.includeRanges.count ? preamble.includeRanges[i] : .none
+            diagnostics.append(.error(range, "'\(name)' file not found"))
+        }
+        for (name, value) in headers.values() where enumConstants[name] == nil && defines[name] == nil {
+            enumConstants[name] = value
+        }
     }
 
     /// A `#define` used as an expression: its body parsed and checked, located at the use.
