@@ -46,6 +46,8 @@ extension IRGen {
             return narrow(try emitUSDTArgument(n), to: e.type)
         case .childPID:
             return emitChildPID()
+        case .context:
+            return LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "ctx")
         case .probe, .function:
             throw CodegenError("\(v == .probe ? "probe" : "func") is a string here", range: e.range)
         }

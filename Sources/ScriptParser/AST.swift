@@ -47,6 +47,8 @@ public struct CTypeDefinition: Sendable {
         public var name: String
         /// `char name[16]` → 16.
         public var arrayCount: Int?
+        /// `int y[2][3]` → [3]: the dimensions after the first, outermost first.
+        public var innerArrayCounts: [Int] = []
         /// `unsigned int flag : 3` → 3.
         public var bitWidth: Int?
         public var range: SourceRange

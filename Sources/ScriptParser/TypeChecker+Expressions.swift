@@ -228,6 +228,12 @@ extension TypeChecker {
             // Syscall arguments point into the calling process; other tracepoints' pointers are kernel ones.
             let user = f.name != "" && format?.id.category == "syscalls"
             var t: SType = isChar ? .char : .integer(bits: 8, signed: false)
+            // `struct __kernel_timespec * rqtp`: typed through BTF when followed (`->tv_sec`).
+            if words.count >= 2, words[0] == "struct" || words[0] == "union" {
+                t = .record(name: "\(words[0]) \(words[1])")
+            } else if let scalar = Self.integerType(named: TypeName(name: words.joined(separator: " "))), !isChar {
+                t = scalar
+            }
             for _ in 0..<stars { t = .pointer(to: t, user: user) }
             return t
         }

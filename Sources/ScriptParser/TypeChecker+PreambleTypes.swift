@@ -71,13 +71,16 @@ extension TypeChecker {
             diagnostics.append(.error(field.range, message, suggestion: Suggestion.closest(to: field.type.name, among: known)))
             return nil
         }
-        if let count = field.arrayCount {
-            // Far beyond any struct a probe could read; keeps the layout arithmetic in range.
-            guard count >= 0, count <= Self.maxArrayBytes / max(1, type.size) else {
-                diagnostics.append(.error(field.range, "Array '\(field.name)' is too large (at most \(Self.maxArrayBytes) bytes)"))
-                return nil
+        if let first = field.arrayCount {
+            // `int y[2][3]`: an array of 2 arrays of 3, built innermost first.
+            for count in (field.innerArrayCounts.reversed() + [first]) {
+                // Far beyond any struct a probe could read; keeps the layout arithmetic in range.
+                guard count >= 0, count <= Self.maxArrayBytes / max(1, type.size) else {
+                    diagnostics.append(.error(field.range, "Array '\(field.name)' is too large (at most \(Self.maxArrayBytes) bytes)"))
+                    return nil
+                }
+                type = .array(of: type, count: count)
             }
-            type = .array(of: type, count: count)
         }
         return type
     }

@@ -17,4 +17,14 @@ final class ValueFormatTests: XCTestCase {
         XCTAssertEqual(whole.status, 0, whole.stderr)
         XCTAssertEqual(Array(whole.lines.prefix(2)), ["hello world", "|"])
     }
+
+    /// A tracepoint field that points to a struct is typed through BTF: `args->rqtp->tv_sec`
+    /// reads the `struct __kernel_timespec` the sleeping process passed.
+    func testTracepointPointerFieldsAreTypedThroughBTF() throws {
+        try requireRoot()
+        let script = "t:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { printf(\"%d %d\\n\", args->rqtp->tv_sec, args->rqtp->tv_nsec); exit(); }"
+        let result = try runSwtrace(["-q", "-c", "/bin/sleep 1.25", "-e", script])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.lines.first, "1 250000000")
+    }
 }
