@@ -134,7 +134,7 @@ extension IRGen {
         let delta = m.const64(step)
         switch target.kind {
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: target.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: target.range) }
             let p = LLVMBuildBitCast(builder, v.storage, m.i64p, "")!
             let old = LLVMBuildLoad2(builder, m.i64, p, "")!
             let new = increment ? LLVMBuildAdd(builder, old, delta, "")! : LLVMBuildSub(builder, old, delta, "")!
@@ -148,7 +148,7 @@ extension IRGen {
             }
             return prefix ? new : old
         default:
-            throw CodegenError("++ and -- apply to variables and maps only", range: target.range)
+            throw CodegenError("internal error: ++ and -- apply to variables and maps only", range: target.range)
         }
     }
 

@@ -41,9 +41,17 @@ extension IRGen {
         let cpu = LLVMBuildZExt(builder, m.callHelper(.getSmpProcessorId, [], name: "cpu"), m.i64, "")!
         let header = LLVMBuildOr(builder, m.const64(eventID), LLVMBuildShl(builder, cpu, m.const64(32), ""), "")!
         m.store64(header, at: record, 0)
+        // While the record is held, leaving early (a scratch-map lookup that failed) must give
+        // it back: the verifier refuses a program that can exit holding a reservation.
+        let leave = frame.exitBlock, discard = appendBlock("rb.discard")
+        frame.exitBlock = discard
+        defer { frame.exitBlock = leave }
         try fill(record)
         m.callHelper(.ringbufSubmit, returns: m.void, [record, m.const64(0)])
         LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, discard)
+        m.callHelper(.ringbufDiscard, returns: m.void, [record, m.const64(0)])
+        if let leave { LLVMBuildBr(builder, leave) } else { LLVMBuildUnreachable(builder) }
         LLVMPositionBuilderAtEnd(builder, done)
     }
 

@@ -34,7 +34,7 @@ extension IRGen {
         switch v {
         case .argument(let n):
             guard n < PtRegs.argumentOffsets.count else {
-                throw CodegenError("arg\(n) is not passed in a register on this architecture", range: e.range)
+                throw CodegenError("internal error: arg\(n) is not passed in a register on this architecture", range: e.range)
             }
             return narrow(try loadContext64(at: PtRegs.argumentOffsets[n]), to: e.type)
         case .retval:
@@ -49,7 +49,7 @@ extension IRGen {
         case .context:
             return LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "ctx")
         case .probe, .function:
-            throw CodegenError("\(v == .probe ? "probe" : "func") is a string here", range: e.range)
+            throw CodegenError("internal error: \(v == .probe ? "probe" : "func") is a string", range: e.range)
         }
     }
 
@@ -59,7 +59,7 @@ extension IRGen {
         switch v {
         case .probe: isFunction = false
         case .function: isFunction = true
-        default: throw CodegenError("this value is not a string", range: e.range)
+        default: throw CodegenError("internal error: this value is not a string", range: e.range)
         }
         let names = probeAttachPoints.map { isFunction ? ($0.functionName ?? "") : $0.description }
         // One name for the whole program (the usual case): a constant, no lookup.

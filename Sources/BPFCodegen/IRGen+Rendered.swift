@@ -16,7 +16,7 @@ extension IRGen {
         case .function(_, let args):
             try emitRenderedCall(rendering, args, e, into: dest)
         default:
-            throw CodegenError("this expression cannot be used here", range: e.range)
+            throw CodegenError("internal error: this expression has no rendered lowering", range: e.range)
         }
     }
 
@@ -67,7 +67,8 @@ extension IRGen {
     }
 
     /// `count` raw bytes of an array-like value: a tracepoint array field (read from the
-    /// record), `pton()`'s constant bytes, or a string value (its buffer, NUL bytes included).
+    /// record), an array member of a kernel struct (read where it lies), `pton()`'s constant
+    /// bytes, or a string value (its buffer, NUL bytes included).
     func emitBytes(_ e: Expr, count: Int, into dest: LLVMValueRef) throws {
         switch e.kind {
         case .tracepointField(let f):
@@ -75,6 +76,10 @@ extension IRGen {
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
             storeLiteral(Array(bytes.prefix(count)), into: dest)
+        case .recordField, .index where e.memberLayout != nil:
+            let path = try fieldPath(e)
+            let source = address(of: path, from: try rootPointer(of: path))
+            m.callHelper(readHelper(path), [dest, m.const64(min(count, e.type.size)), source])
         default:
             switch e.type {
             case .rendered:
@@ -86,7 +91,7 @@ extension IRGen {
                 try emitString(e, into: buffer, capacity: capacity)
                 copyBytes(dest, buffer, min(count, capacity))
             default:
-                throw CodegenError("the bytes of this expression cannot be read yet", range: e.range)
+                throw CodegenError("internal error: the bytes of this expression cannot be read", range: e.range)
             }
         }
     }

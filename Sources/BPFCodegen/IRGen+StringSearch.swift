@@ -16,7 +16,7 @@ extension IRGen {
     /// A string expression in memory: a buffer holding it and its capacity.
     func materializeString(_ e: Expr) throws -> (pointer: LLVMValueRef, capacity: Int) {
         guard case .string(let capacity) = e.type else {
-            throw CodegenError("expected a string", range: e.range)
+            throw CodegenError("internal error: expected a string", range: e.range)
         }
         if case .variable(let name) = e.kind, let v = lookupVariable(name) { return (v.storage, capacity) }
         let buffer = allocaInEntry(bytes: capacity)

@@ -34,7 +34,7 @@ extension IRGen {
             let (pointer, offset) = try tupleElementAddress(base, index)
             copyBytes(dest, m.byteOffset(pointer, offset), min(capacity, e.type.size))
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             copyBytes(dest, v.storage, min(capacity, v.type.size), sourceAlign: 8)
         case .ternary(let c, let a, let b):
             let yes = appendBlock("stern.true"), no = appendBlock("stern.false"), done = appendBlock("stern.end")
@@ -49,7 +49,7 @@ extension IRGen {
         default:
             if try emitKernelTypeString(e, into: dest, capacity: capacity) { return }
             if try emitFunctionString(e, into: dest, capacity: capacity) { return }
-            throw CodegenError("this expression cannot be used as a string here", range: e.range)
+            throw CodegenError("internal error: this expression has no string lowering", range: e.range)
         }
     }
 

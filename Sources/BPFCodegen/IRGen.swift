@@ -194,7 +194,7 @@ final class IRGen {
             branchIfOpen(to: head)
             LLVMPositionBuilderAtEnd(builder, done)
         case .unroll(let count, let body):
-            guard case .integer(let n) = count.kind else { throw CodegenError("unroll count must be a literal", range: count.range) }
+            guard case .integer(let n) = count.kind else { throw CodegenError("internal error: unroll count must be a literal", range: count.range) }
             let done = appendBlock("unroll.end")
             for _ in 0..<n {
                 let next = appendBlock("unroll.next")

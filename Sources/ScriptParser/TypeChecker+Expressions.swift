@@ -22,7 +22,7 @@ extension TypeChecker {
         case .variable(let name):
             variablesRead.insert(name)
             guard let t = lookupVariable(name) else {
-                let all = scopes.flatMap(\.keys).map { "$" + $0 }
+                let all = function.variables.flatMap(\.keys).map { "$" + $0 }
                 let hint = Suggestion.closest(to: "$" + name, among: all)
                 diagnostics.append(.error(e.range, "Undefined or undeclared variable: $\(name)", suggestion: hint))
                 return out

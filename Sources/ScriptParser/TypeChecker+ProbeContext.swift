@@ -12,7 +12,7 @@ extension TypeChecker {
     /// checked through here too, so each offending node is reported once, at its own range.
     mutating func checkExpr(_ e: Expr) -> Expr {
         let typed = typeExpr(e)
-        if !hasProbeContext, typed.type != .none, let what = contextRead(typed) {
+        if !function.hasProbeContext, typed.type != .none, let what = contextRead(typed) {
             diagnostics.append(.error(typed.range,
                 "\(what) cannot be used inside a for loop over a map: the loop body runs as a callback, without the probe's context"))
             var refused = typed

@@ -31,6 +31,12 @@ final class CodegenLoadTests: XCTestCase {
         ("plain_maps", #"t:syscalls:sys_enter_read { @start[tid] = nsecs; @n[comm, pid]++; @bytes += args->count; } t:syscalls:sys_exit_read /@start[tid]/ { @lat = hist(nsecs - @start[tid]); delete(@start[tid]); if (has_key(@n, comm, pid)) { @seen[comm] = "yes"; } }"#),
         ("map_functions", #"interval:ms:100 { @x = count(); print(@x); clear(@x); zero(@x); print(@x, 3, 10); print(1); print("s"); }"#),
         ("for_map", #"BEGIN { @m[1] = 10; @m[2] = 20; for ($kv : @m) { printf("%d %d\n", $kv.0, $kv.1); if ($kv.0 == 2) { break; } } exit(); }"#),
+        // A zero divisor and a shift past 63 are defined (as in BPF), not undefined behaviour
+        // LLVM would drop the surrounding code for (fuzz: verifier-division-by-zero-is-undef).
+        ("zero_divisor_wide_shift", #"END { printf("%d\n", (pid <= 0 ? gid / $# : elapsed) << 3); } BEGIN { @x = (pid <= 0 ? gid / 0 : elapsed) << 3; @y = (pid <= 0 ? gid % 0 : elapsed) << 3; @z = ~(comm == "bash" ? pid : (gid << 255)); exit(); }"#),
+        // A record held while an argument's scratch lookup may fail is discarded on that path
+        // (fuzz: verifier-printf-ringbuf-reference-leak).
+        ("record_discarded_on_early_exit", #"t:syscalls:sys_enter_openat { printf("%s\n", strerror(strncmp(str(args->filename), "a", 2))); }"#),
     ]
 
     func testEveryConstructPassesTheVerifier() throws {
