@@ -70,7 +70,7 @@ extension TypeChecker {
             let typed = elements.map { checkExpr($0) }
             out.kind = .tuple(typed)
             guard !typed.contains(where: { $0.type == .none }) else { return out }
-            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered) {
+            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered || t.type.isTuple) {
                 diagnostics.append(.error(t.range, "a tuple element cannot be of type \(t.type)"))
                 return out
             }
