@@ -42,6 +42,8 @@ extension IRGen {
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
             return load64(pointer, offset)
+        case .copiedMember(let base, let offset):
+            return try emitCopiedInteger(base, offset: offset, e.type)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")

@@ -8,6 +8,10 @@ extension IRGen {
         guard case .rendered(let rendering) = e.type else {
             throw CodegenError("internal error: not a rendered value", range: e.range)
         }
+        if case .memoryCopy(let layout) = rendering {
+            try emitMemoryCopy(e, layout, into: dest)
+            return
+        }
         switch e.kind {
         case .variable, .map, .tupleElement:
             let (pointer, offset) = try valueAddress(e)
@@ -58,6 +62,8 @@ extension IRGen {
         case .byteArray:
             guard case .string(let bytes)? = args.first?.kind else { return }
             storeLiteral(bytes, into: dest)
+        case .memoryCopy:
+            throw CodegenError("internal error: a struct copy is not a call", range: e.range)
         }
     }
 

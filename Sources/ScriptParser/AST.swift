@@ -210,6 +210,9 @@ public struct Expr: Sendable {
         case dereference(Expr)
         /// `&x`: the address of a member, an array element or `*p`.
         case addressOf(Expr)
+        /// A member or element of a whole struct or array already copied into a variable, map
+        /// or tuple (`$s.m`, `$a[1]`): `offset` bytes into the copy.
+        case copiedMember(Expr, offset: Int)
         /// `p + n` on a pointer: `n` elements of `elementSize` bytes further (`p - n` negates `n`).
         case pointerOffset(Expr, Expr, elementSize: Int)
     }

@@ -25,6 +25,8 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
     case username
     /// `strerror(n)`: `[errno: u64]`, described as the C library does.
     case errorText
+    /// A whole struct or array copied out of memory: its bytes, printed member by member.
+    case memoryCopy(ValueLayout)
 
     /// Bytes the value takes; always a multiple of 8 so slots stay aligned.
     public var size: Int {
@@ -34,6 +36,7 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
         case .buffer(let capacity): return 8 + ((capacity + 7) & ~7)
         case .inetAddress: return 24
         case .byteArray(let count): return (count + 7) & ~7
+        case .memoryCopy(let layout): return max(8, (layout.size + 7) & ~7)
         }
     }
 
@@ -50,6 +53,7 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
         case .byteArray(let n): return "uint8[\(n)]"
         case .username: return "username"
         case .errorText: return "strerror"
+        case .memoryCopy(let layout): return layout.description
         }
     }
 

@@ -17,7 +17,7 @@ extension TypeChecker {
             out.type = fieldType(f)
         case .probeValue, .function:
             break  // typed when resolved
-        case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset:
+        case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset, .copiedMember:
             break  // kernel types: typed when resolved (TypeChecker+KernelTypes.swift)
         case .variable(let name):
             variablesRead.insert(name)
@@ -67,7 +67,7 @@ extension TypeChecker {
         case .increment(let target, let inc, let prefix, _):
             return checkIncrement(e, target, inc, prefix)
         case .tuple(let elements):
-            let typed = elements.map { checkExpr($0) }
+            let typed = elements.map { copiedValue(checkExpr($0)) }
             out.kind = .tuple(typed)
             guard !typed.contains(where: { $0.type == .none }) else { return out }
             for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered || t.type.isTuple) {
