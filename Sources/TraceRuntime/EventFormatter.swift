@@ -76,6 +76,7 @@ struct EventFormatter {
         case .unsigned(let x): return String(x)
         case .string(let s): return s
         case .tuple(let xs): return "(" + xs.map(printedValue).joined(separator: ", ") + ")"
+        case .structured(let t, _): return t
         }
     }
 

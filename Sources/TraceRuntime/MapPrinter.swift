@@ -178,7 +178,7 @@ public enum MapPrinter {
         switch x {
         case .signed(let s): return ComparableInteger(s < 0, s < 0 ? UInt64(bitPattern: s) : UInt64(s))
         case .unsigned(let u): return ComparableInteger(false, u)
-        case .string, .tuple: return nil
+        case .string, .tuple, .structured: return nil
         }
     }
 
@@ -201,7 +201,7 @@ public enum MapPrinter {
         switch v {
         case .signed(let s): return UInt64(bitPattern: s)
         case .unsigned(let u): return u
-        case .string, .tuple: return 0
+        case .string, .tuple, .structured: return 0
         }
     }
 
@@ -266,7 +266,7 @@ enum KeyBytes {
         switch v {
         case .signed(let s): return UInt64(bitPattern: s).byteSwapped
         case .unsigned(let u): return u.byteSwapped
-        case .string, .tuple: return 0
+        case .string, .tuple, .structured: return 0
         }
     }
 
@@ -275,6 +275,7 @@ enum KeyBytes {
         case .signed, .unsigned: return 0
         case .string: return 1
         case .tuple: return 2
+        case .structured: return 3
         }
     }
 }

@@ -121,6 +121,9 @@ struct MapReader {
             return .string(String(decoding: bytes, as: UTF8.self))
         case .tuple(let elements):
             return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind), renderer: renderer) })
+        case .rendered(.memoryCopy(let layout)):
+            return .structured(text: ValueRenderer.copyText(layout, raw, at: slot.offset, compact: place == .mapKey),
+                               json: ValueRenderer.copyJSON(layout, raw, at: slot.offset))
         case .rendered(let r):
             return .string((renderer ?? ValueRenderer(object: nil)).text(r, raw, at: slot.offset, place: place))
         }

@@ -252,4 +252,20 @@ final class ValueRenderer {
             return compact ? "{" + items.joined(separator: ",") + "}" : "{ " + items.joined(separator: ", ") + " }"
         }
     }
+
+    /// bpftrace's JSON for a copied struct or array: `{ "m": 2, "n": 3 }`, `[1,2,3,4]`.
+    static func copyJSON(_ layout: ValueLayout, _ raw: UnsafeRawBufferPointer, at offset: Int) -> String {
+        guard offset >= 0, offset + layout.size <= raw.count else { return "null" }
+        switch layout {
+        case .integer, .opaque:
+            return copyText(layout, raw, at: offset, compact: true)
+        case .text:
+            return "\"" + JSONText.escaped(copyText(layout, raw, at: offset, compact: true).utf8) + "\""
+        case .array(let element, let count):
+            return "[" + (0..<count).map { copyJSON(element, raw, at: offset + $0 * element.size) }.joined(separator: ",") + "]"
+        case .record(_, _, let fields):
+            return "{ " + fields.map { "\"\($0.name)\": " + copyJSON($0.layout, raw, at: offset + $0.offset) }
+                .joined(separator: ", ") + " }"
+        }
+    }
 }
