@@ -9,6 +9,18 @@ extension IRGen {
             try emitCall(e, function, args: args)
             return
         }
+        if case .ternary(let c, let a, let b) = e.kind, e.type == .void {
+            let yes = appendBlock("vtern.true"), no = appendBlock("vtern.false"), done = appendBlock("vtern.end")
+            LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
+            LLVMPositionBuilderAtEnd(builder, yes)
+            try emitEffect(a)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, no)
+            try emitEffect(b)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         if e.type.isAggregate { return }
         _ = try emitInt(e)
     }
@@ -150,6 +162,7 @@ extension IRGen {
     }
 
     func emitBinary(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        if a.type.isRendered, b.type.isRendered { return try emitValueEquality(op, a, b) }
         if a.type.isString, b.type.isString {
             let equal = try emitStringEquality(a, b)
             return op == .eq ? equal : LLVMBuildXor(builder, equal, m.const64(1), "")

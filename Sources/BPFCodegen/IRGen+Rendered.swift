@@ -81,7 +81,9 @@ extension IRGen {
             let context = try probeContext()
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
-            storeLiteral(Array(bytes.prefix(count)), into: dest)
+            // Past its end a literal reads as zeroes: buf("ok_key", 8) is "ok_key\0\0".
+            let prefix = Array(bytes.prefix(count))
+            storeLiteral(prefix + [UInt8](repeating: 0, count: count - prefix.count), into: dest)
         case .recordField, .index where e.memberLayout != nil:
             let path = try fieldPath(e)
             let source = address(of: path, from: try rootPointer(of: path))

@@ -47,4 +47,20 @@ extension IRGen {
         copyBytes(dest, m.byteOffset(pointer, at + offset), min(bytes, capacity))
         if bytes < capacity { LLVMBuildStore(builder, LLVMConstInt(m.i8, 0, 0), m.byteOffset(dest, bytes)) }
     }
+
+    /// `==`/`!=` of two whole values (copies, buffers): both written into zeroed buffers, then
+    /// compared word by word over the smaller one (a buffer's length word comes first, and
+    /// bytes past its length are zero).
+    func emitValueEquality(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        let x = allocaInEntry(bytes: a.type.size), y = allocaInEntry(bytes: b.type.size)
+        try emitValue(a, into: x)
+        try emitValue(b, into: y)
+        var differ: LLVMValueRef = m.const64(0)
+        for word in 0..<(min(a.type.size, b.type.size) / 8) {
+            let diff = LLVMBuildXor(builder, load64(x, word * 8), load64(y, word * 8), "")!
+            differ = LLVMBuildOr(builder, differ, diff, "")
+        }
+        let equal = LLVMBuildICmp(builder, op == .eq ? LLVMIntEQ : LLVMIntNE, differ, m.const64(0), "")
+        return LLVMBuildZExt(builder, equal, m.i64, "")
+    }
 }

@@ -58,6 +58,9 @@ extension TypeChecker {
                 out.type = ta.type.isSigned || tb.type.isSigned ? .int64 : .uint64
             case (.string(let x), .string(let y)):
                 out.type = .string(capacity: max(x, y))
+            case (.void, .void):
+                // `c ? printf("a") : printf("b")`: a statement choosing which call to make.
+                out.type = .void
             default:
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
@@ -246,6 +249,7 @@ extension TypeChecker {
         out.kind = .binary(op, a, b)
         guard a.type != .none, b.type != .none else { return out }
         if let resolved = checkPointerArithmetic(e, op, a, b) { return resolved }
+        if let resolved = checkValueEquality(e, op, a, b) { return resolved }
         switch (a.type, b.type) {
         case (.string, .string):
             guard op == .eq || op == .ne else {

@@ -174,6 +174,7 @@ extension TypeChecker {
                 alignment = max(alignment, align)
             }
             return ((offset + alignment - 1) / alignment * alignment, alignment)
+        case .rendered(.memoryCopy(let layout)): return (layout.size, layout.alignment)
         case .rendered(let r): return (r.size, 8)
         case .none, .void: return nil
         }

@@ -26,7 +26,11 @@ extension TypeChecker {
                 // SysV: a bitfield starts a new unit of its type when it would straddle one.
                 if width == 0 || (bit % unitBits) + width > unitBits { bit = (bit + unitBits - 1) / unitBits * unitBits }
                 if width > 0 {
-                    members.append(RecordMember(name: field.name, bitOffset: bit, bitfieldSize: width, type: type))
+                    // bpftrace reads bitfields as unsigned, whatever their declared type
+                    // (`short b:8` holding 0xd9 is 217).
+                    var unsigned = type
+                    if case .integer(let bytes, _, let isChar) = type { unsigned = .integer(bytes: bytes, signed: false, isChar: isChar) }
+                    members.append(RecordMember(name: field.name, bitOffset: bit, bitfieldSize: width, type: unsigned))
                     alignment = max(alignment, type.alignment)
                 }
                 bit += width

@@ -51,4 +51,22 @@ extension TypeChecker {
         }
         return Expr(.copiedMember(base, offset: Int(i) * element.size), range: e.range, type: element.scriptType)
     }
+
+    /// `$a->x == $b->x` on whole arrays or structs, `$a == $b` on buffers: equal bytes.
+    mutating func checkValueEquality(_ e: Expr, _ op: BinaryOp, _ a: Expr, _ b: Expr) -> Expr? {
+        guard op == .eq || op == .ne else { return nil }
+        let ca = copiedValue(a), cb = copiedValue(b)
+        switch (ca.type, cb.type) {
+        case (.rendered(.memoryCopy(let x)), .rendered(.memoryCopy(let y))) where x == y:
+            break
+        case (.rendered(.buffer), .rendered(.buffer)):
+            break
+        case (.rendered(.memoryCopy), .rendered(.memoryCopy)):
+            diagnostics.append(.error(e.range, "Type mismatch for '\(op.rawValue)': comparing '\(ca.type)' with '\(cb.type)'"))
+            return e
+        default:
+            return nil
+        }
+        return Expr(.binary(op, ca, cb), range: e.range, type: .uint64)
+    }
 }

@@ -27,6 +27,16 @@ public indirect enum ValueLayout: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// C's alignment of the value: its largest scalar's.
+    public var alignment: Int {
+        switch self {
+        case .integer(let n, _), .opaque(let n): return max(1, min(n, 8))
+        case .text: return 1
+        case .array(let element, _): return element.alignment
+        case .record(_, _, let fields): return fields.map(\.layout.alignment).max() ?? 1
+        }
+    }
+
     /// bpftrace's spelling of the type: `struct Foo`, `int32[4]`.
     public var description: String {
         switch self {
