@@ -28,7 +28,7 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText:
+        case .kernelSymbol, .timestamp, .errorText, .cgroupPath:
             guard let value = args.last else { return }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:

@@ -25,6 +25,8 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
     case username
     /// `strerror(n)`: `[errno: u64]`, described as the C library does.
     case errorText
+    /// `cgroup_path(id)`: `[cgroup id: u64]`, named from the cgroup file systems.
+    case cgroupPath
     /// A whole struct or array copied out of memory: its bytes, printed member by member.
     case memoryCopy(ValueLayout)
 
@@ -32,7 +34,7 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
     public var size: Int {
         switch self {
         case .stack, .userSymbol: return 16
-        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText: return 8
+        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText, .cgroupPath: return 8
         case .buffer(let capacity): return 8 + ((capacity + 7) & ~7)
         case .inetAddress: return 24
         case .byteArray(let count): return (count + 7) & ~7
@@ -53,6 +55,7 @@ public enum Rendering: Hashable, Sendable, CustomStringConvertible {
         case .byteArray(let n): return "uint8[\(n)]"
         case .username: return "username"
         case .errorText: return "strerror"
+        case .cgroupPath: return "cgroup_path"
         case .memoryCopy(let layout): return layout.description
         }
     }

@@ -39,6 +39,8 @@ extension TypeChecker {
         case "pton": return checkPton(e, args)
         case "macaddr": return checkMacaddr(e, args)
         case "strerror": return checkStrerror(e, args)
+        case "cgroup_path": return checkCgroupPath(e, args)
+        case "uptr", "kptr": return checkAddressSpace(e, name, args)
         case "bswap": return checkBswap(e, args)
         case "path": return checkPath(e, args)
         case "time": return checkTime(e, args)
@@ -55,7 +57,7 @@ extension TypeChecker {
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
         "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override",
+        "time", "strftime", "cat", "system", "signal", "override", "cgroup_path", "uptr", "kptr",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

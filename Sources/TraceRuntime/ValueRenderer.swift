@@ -55,6 +55,8 @@ final class ValueRenderer {
             return String(cString: strerror(Int32(truncatingIfNeeded: u64(0))))
         case .memoryCopy(let layout):
             return Self.copyText(layout, raw, at: offset, compact: place == .mapKey)
+        case .cgroupPath:
+            return CgroupPaths.shared.text(forID: u64(0))
         }
     }
 

@@ -27,4 +27,17 @@ final class ValueFormatTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.lines.first, "1 250000000")
     }
+
+    /// cgroup_path(cgroup) names swtrace's own cgroup (BEGIN runs in its process, which is in
+    /// this test's cgroup): the cgroup2 path first, as `unified:/PATH`.
+    func testCgroupPathNamesTheCurrentCgroup() throws {
+        try requireRoot()
+        let own = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+        let path = try XCTUnwrap(own, "no cgroup2 line in /proc/self/cgroup")
+        let result = try runSwtrace(["-q", "-e", "BEGIN { print(cgroup_path(cgroup)); exit(); }"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let first = try XCTUnwrap(result.lines.first)
+        XCTAssertTrue(first.hasPrefix("unified:\(path)"), first)
+    }
 }
