@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -42,7 +43,7 @@ extension IRGen {
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
-            return try emitMapRead(name, keys)
+            return try emitMapRead(name, keys, at: e.range)
         case .increment(let target, let inc, let prefix, let step):
             return try emitIncrement(target, increment: inc, prefix: prefix, step: step)
         case .function(.hasKey, let args):
@@ -227,7 +228,9 @@ extension IRGen {
         if signed {
             result = emitSignedDivision(x, divisor, remainder: remainder)
         } else {
-            result = remainder ? LLVMBuildURem(builder, x, divisor, "") : LLVMBuildUDiv(builder, x, divisor, "")
+            // Through `passthrough`: InstCombine reads `x > UINT64_MAX / y` as a multiply-overflow
+            // check, a 128-bit multiply the BPF backend cannot call (`__multi3`).
+            result = passthrough(remainder ? LLVMBuildURem(builder, x, divisor, "") : LLVMBuildUDiv(builder, x, divisor, ""))
         }
         return LLVMBuildSelect(builder, isZero, remainder ? x : m.const64(0), result, "")
     }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -9,8 +10,11 @@ extension IRGen {
         for (i, info) in program.maps.enumerated() {
             let layout = MapDescriptor.layout(for: info)
             let elfName = "m\(i)"
-            let descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
+            var descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
                                            keySize: layout.keySize, valueSize: layout.valueSize, perCPU: layout.perCPU)
+            descriptor.keyExpressions = info.keyRanges.map { program.source.text(of: $0) }
+            descriptor.keyNames = info.keyNames
+            descriptor.sourceLine = program.source.location(of: info.firstUse.start).line
             let type: BPFMapType = descriptor.isArray ? .perCPUArray : (layout.perCPU ? .perCPUHash : .hash)
             let global = m.define(MapDefinition(name: elfName, type: type,
                                                 maxEntries: descriptor.isArray ? 1 : program.settings.maxMapKeys,
@@ -53,6 +57,16 @@ extension IRGen {
     /// A full map skips `body` and counts the dropped update.
     func withEntry(_ map: LLVMValueRef, _ key: LLVMValueRef, initial: LLVMValueRef,
                    _ body: (LLVMValueRef) throws -> Void) rethrows {
+        // The shared subprogram (IRGen+MapEntry); the inline path below only if it is missing.
+        if let entry = mapEntry(map, key, initial: initial) {
+            let present = appendBlock("map.present"), done = appendBlock("map.done")
+            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
+            LLVMPositionBuilderAtEnd(builder, present)
+            try body(entry)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         let found = lookup(map, key)
         let missing = appendBlock("map.missing"), present = appendBlock("map.present"), done = appendBlock("map.done")
         let slot = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), LLVMPointerType(m.i8p, 0), "")!
@@ -153,10 +167,11 @@ extension IRGen {
     }
 
     /// The value of a plain integer map entry, 0 when absent.
-    func emitMapRead(_ name: String, _ keys: [Expr]) throws -> LLVMValueRef {
+    func emitMapRead(_ name: String, _ keys: [Expr], at range: SourceRange? = nil) throws -> LLVMValueRef {
         let (map, d) = try mapGlobal(name)
         let key = try emitMapKey(d, keys)
         let p = lookup(map, key)
+        if let range { try reportMissingEntry(p, at: range) }
         let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
         let present = appendBlock("read.present"), done = appendBlock("read.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, p, ""), done, present)
@@ -206,6 +221,16 @@ extension IRGen {
             return
         }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
+        // The shared subprogram creates the entry from the zero map itself (IRGen+MapEntry).
+        if let entry = mapEntry(map, key, initial: nil) {
+            let present = appendBlock("agg.present"), done = appendBlock("agg.done")
+            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
+            LLVMPositionBuilderAtEnd(builder, present)
+            try updateAggregate(entry, d.info.value, value)
+            LLVMBuildBr(builder, done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         let zero = lookup(LLVMBuildBitCast(builder, zeroMap, m.i8p, ""), allocaInEntry(bytes: 8))
         let haveZero = appendBlock("agg.zero"), done = appendBlock("agg.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, zero, ""), done, haveZero)
@@ -240,7 +265,7 @@ extension IRGen {
             m.store64(LLVMBuildSelect(builder, take, v, old, ""), at: entry, 0)
             m.store64(m.const64(1), at: entry, 8)
         case .hist:
-            bumpBucket(entry, histBucket(v), buckets: MapDescriptor.bucketCount(kind))
+            bumpBucket(entry, sharedHistBucket(v) ?? histBucket(v), buckets: MapDescriptor.bucketCount(kind))
         case .lhist(let lo, let hi, let step):
             let n = MapDescriptor.bucketCount(kind)
             let below = LLVMBuildICmp(builder, LLVMIntSLT, v, m.const64(Int(lo)), "")
@@ -296,20 +321,21 @@ extension IRGen {
         case .delete where d.isArray:
             // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
             // copy: user space clears it, as for clear().
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .delete:
-            m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            let rc = m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            try reportHelperFailure("map_delete_elem", level: 1, at: e.range, code: rc)
         case .clear:
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .zero:
-            withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
         default:
             func literal(_ i: Int) -> UInt64 {
                 if args.count > i, case .integer(let v) = args[i].kind { return v }
                 return 0
             }
             let id = addEvent(.printMap(map: index, top: Int(min(literal(1), UInt64(Int.max))), divisor: literal(2)))
-            withRecord(size: 8, eventID: id) { _ in }
+            try withRecord(size: 8, eventID: id) { _ in }
         }
     }
 

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -8,6 +9,10 @@ extension IRGen {
     func emitProbeEntry() {
         // libbpf's USDT attach needs its maps in the object even if no argument is read.
         if case .usdt? = probeAttachPoints.first { defineUSDTMaps() }
+        switch probeAttachPoints.first {
+        case .begin?, .end?, nil: break
+        default: emitStopCheck()
+        }
         guard let pid = program.settings.targetPID, let first = probeAttachPoints.first else { return }
         switch first {
         case .begin, .end, .interval: return
@@ -97,7 +102,9 @@ extension IRGen {
         let slot = AttachCookies.stringSlotSize(all)
         let name = AttachCookies.probeStringsMap
         if let existing = LLVMGetNamedGlobal(m.module, name) { return (existing, slot) }
-        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, all.count * 2),
+        // Function watchpoints add a setup program each (IRGen+Watchpoints.swift), one attach point more.
+        let setups = all.filter { if case .watchpoint(let w) = $0 { return w.function != nil } else { return false } }.count
+        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, (all.count + setups) * 2),
                                             keySize: 4, valueSize: slot))
         return (global, slot)
     }
@@ -105,6 +112,7 @@ extension IRGen {
     /// The `-c` child's pid, from the one-slot map the runtime fills before attaching.
     private func emitChildPID() -> LLVMValueRef {
         let name = AttachCookies.childPIDMap
+        manifest.childPIDMap = name
         let map = LLVMGetNamedGlobal(m.module, name)
             ?? m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: 8))
         let key = allocaInEntry(bytes: 8)
@@ -129,19 +137,11 @@ extension IRGen {
     /// The verifier accepts a context load only at a constant offset from the context pointer
     /// itself. InstCombine turns a PHI of two loads (`c ? arg1 : arg2`, or a variable set in
     /// both arms of an `if`) into one load from a PHI of their addresses: a modified context
-    /// pointer, rejected. Passing the loaded value through `llvm.bpf.passthrough` (which the
-    /// BPF backend removes) leaves a PHI of calls, which InstCombine does not fold.
+    /// pointer, rejected. Through `passthrough` (IRGen+Passthrough.swift) the PHI is one of
+    /// calls, which InstCombine does not fold.
     func loadContext(_ type: LLVMTypeRef, at offset: Int, name: String = "") throws -> LLVMValueRef {
         let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), offset), LLVMPointerType(type, 0), "")
-        let loaded: LLVMValueRef = LLVMBuildLoad2(builder, type, p, "")
-        let bits = LLVMGetIntTypeWidth(type)
-        let intrinsic = "llvm.bpf.passthrough.i\(bits).i\(bits)"
-        var params: [LLVMTypeRef?] = [m.i32, type]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(type, $0.baseAddress, 2, 0) }
-        let fn = LLVMGetNamedFunction(m.module, intrinsic) ?? LLVMAddFunction(m.module, intrinsic, fnType)
-        passthroughCount += 1
-        var args: [LLVMValueRef?] = [m.const32(passthroughCount), loaded]
-        return args.withUnsafeMutableBufferPointer { LLVMBuildCall2(builder, fnType, fn, $0.baseAddress, 2, name) }
+        return passthrough(LLVMBuildLoad2(builder, type, p, name))
     }
 
     /// A 64-bit register or slot cut to the value's C width and extended back by its sign, so

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -28,7 +29,7 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText, .cgroupPath:
+        case .kernelSymbol, .timestamp, .errorText, .signalName, .cgroupPath:
             guard let value = args.last else { return }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:

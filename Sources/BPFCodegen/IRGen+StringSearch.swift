@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -36,7 +37,8 @@ extension IRGen {
             LLVMBuildBr(builder, equal)
         } else if n <= Self.unrolledStringBytes {
             for i in 0..<n {
-                let bx = loadByte(x, m.const64(i)), by = loadByte(y, m.const64(i))
+                // Through `passthrough`, each byte's compare keeps its early exit (see there).
+                let bx = passthrough(loadByte(x, m.const64(i))), by = loadByte(y, m.const64(i))
                 let same = appendBlock("strcmp.same")
                 LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, bx, by, ""), same, unequal)
                 LLVMPositionBuilderAtEnd(builder, same)

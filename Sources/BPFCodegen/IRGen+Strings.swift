@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -79,39 +80,10 @@ extension IRGen {
         }
     }
 
-    /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0.
+    /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0:
+    /// unrolled when short, in a `bpf_loop` when long (IRGen+StringSearch.swift).
     func emitStringEquality(_ a: Expr, _ b: Expr) throws -> LLVMValueRef {
         guard case .string(let ca) = a.type, case .string(let cb) = b.type else { return m.const64(0) }
-        let n = min(ca, cb)
-        // Long strings compare in a loop: unrolled, they outgrow BPF's jump range (IRGen+StringSearch).
-        if n > Self.unrolledStringBytes { return try emitStringPrefixEquality(a, b, limit: n) }
-        let x = allocaInEntry(bytes: ca), y = allocaInEntry(bytes: cb)
-        try emitString(a, into: x, capacity: ca)
-        try emitString(b, into: y, capacity: cb)
-        let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
-        let equal = appendBlock("streq.equal"), unequal = appendBlock("streq.unequal"), done = appendBlock("streq.end")
-        for i in 0..<n {
-            let cx = LLVMBuildLoad2(builder, m.i8, m.byteOffset(x, i), "")!
-            let cy = LLVMBuildLoad2(builder, m.i8, m.byteOffset(y, i), "")!
-            let same = appendBlock("streq.same")
-            LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, cy, ""), same, unequal)
-            LLVMPositionBuilderAtEnd(builder, same)
-            if i == n - 1 {
-                LLVMBuildBr(builder, equal)
-            } else {
-                let next = appendBlock("streq.next")
-                LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, LLVMConstInt(m.i8, 0, 0), ""), equal, next)
-                LLVMPositionBuilderAtEnd(builder, next)
-            }
-        }
-        if n == 0 { LLVMBuildBr(builder, equal) }
-        LLVMPositionBuilderAtEnd(builder, equal)
-        LLVMBuildStore(builder, m.const64(1), result)
-        LLVMBuildBr(builder, done)
-        LLVMPositionBuilderAtEnd(builder, unequal)
-        LLVMBuildStore(builder, m.const64(0), result)
-        LLVMBuildBr(builder, done)
-        LLVMPositionBuilderAtEnd(builder, done)
-        return LLVMBuildLoad2(builder, m.i64, result, "")
+        return try emitStringPrefixEquality(a, b, limit: min(ca, cb))
     }
 }

@@ -22,8 +22,10 @@ public struct ConfigSetting: Sendable {
 /// The C part before the probes: `#include`, `#define`, struct/union/enum definitions.
 public struct Preamble: Sendable {
     public var includes: [String] = []
-    /// Where each of `includes` names its file (the text between `<>` or quotes).
+    /// Where each of `includes` is written, and whether it was `"quoted"` (searched beside the
+    /// script first) rather than `<bracketed>`.
     public var includeRanges: [SourceRange] = []
+    public var includeQuoted: [Bool] = []
     public var defines: [MacroDefinition] = []
     public var types: [CTypeDefinition] = []
     public init() {}

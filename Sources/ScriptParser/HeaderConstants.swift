@@ -14,23 +14,24 @@ public struct HeaderConstants {
 
     public init() {}
 
-    /// Reads `name` (as in `#include <name>`) and what it includes; false when the catalog has
-    /// no such header.
-    public mutating func include(_ name: String, from catalog: Catalog) -> Bool {
-        guard let header = catalog.headerFile(named: name, includedFrom: nil) else { return false }
-        read(header, catalog: catalog, depth: 0)
+    /// Reads `name` (as in `#include <name>`, or `"name"` when `quoted`) and what it
+    /// includes, found through `search`; false when the header is nowhere. Nested headers that
+    /// are missing are skipped: conditionals are not evaluated and may guard them.
+    public mutating func include(_ name: String, quoted: Bool, search: HeaderSearch) -> Bool {
+        guard let (path, text) = search.locate(name, quoted: quoted, from: nil) else { return false }
+        read(HeaderFile(path: path, text: text), search: search, depth: 0)
         return true
     }
 
-    private mutating func read(_ header: HeaderFile, catalog: Catalog, depth: Int) {
-        guard depth < 64, visited.insert(header.path).inserted else { return }
+    private mutating func read(_ header: HeaderFile, search: HeaderSearch, depth: Int) {
+        guard depth < HeaderSearch.maximumDepth, visited.insert(header.path).inserted else { return }
         let parsed = HeaderFileParser.parse(header.text)
         for (name, body) in parsed.macros where macros[name] == nil { macros[name] = body }
         for (name, value) in parsed.enumerators where enumerators[name] == nil { enumerators[name] = value }
         let directory = header.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         for included in parsed.includes {
-            if let next = catalog.headerFile(named: included.name, includedFrom: included.quoted ? directory : nil) {
-                read(next, catalog: catalog, depth: depth + 1)
+            if let (path, text) = search.locate(included.name, quoted: included.quoted, from: directory) {
+                read(HeaderFile(path: path, text: text), search: search, depth: depth + 1)
             }
         }
     }
@@ -47,7 +48,7 @@ public struct HeaderConstants {
     }
 }
 
-/// A header's text as the catalog found it.
+/// A header's text and where it was found.
 public struct HeaderFile: Sendable {
     public var path: String
     public var text: String

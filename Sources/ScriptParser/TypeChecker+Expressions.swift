@@ -61,6 +61,9 @@ extension TypeChecker {
             case (.void, .void):
                 // `c ? printf("a") : printf("b")`: a statement choosing which call to make.
                 out.type = .void
+            case _ where ta.type == tb.type || Self.kindWord(ta.type) == Self.kindWord(tb.type):
+                // bpftrace's wording: the types agree, but a ternary only yields integers and strings.
+                diagnostics.append(.error(e.range, "Ternary return type unsupported \(Self.kindWord(ta.type))"))
             default:
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))

@@ -39,7 +39,7 @@ extension TypeChecker {
             }
             valueType = .plain(plain)
         }
-        guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
+        guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range, keys: keys) else { return stmt }
         mapsWritten.insert(name)
         var t = Expr(.map(name: name, keys: typedKeys), range: target.range, type: .none)
         if case .plain(let pt) = info.value { t.type = pt }
@@ -86,9 +86,12 @@ extension TypeChecker {
     }
 
     /// Declares the map on first use; later uses must agree (strings may grow to the longest).
-    mutating func declareMap(_ name: String, keyTypes: [SType], value: MapValueType, at range: SourceRange) -> MapInfo? {
+    mutating func declareMap(_ name: String, keyTypes: [SType], value: MapValueType, at range: SourceRange,
+                             keys: [Expr] = []) -> MapInfo? {
         guard var info = maps[name] else {
-            let info = MapInfo(name: name, keyTypes: keyTypes, value: value, firstUse: range)
+            var info = MapInfo(name: name, keyTypes: keyTypes, value: value, firstUse: range)
+            info.keyRanges = keys.map(\.range)
+            info.keyNames = keys.map(Self.keyName)
             maps[name] = info
             mapOrder.append(name)
             return info
@@ -117,6 +120,18 @@ extension TypeChecker {
         }
         maps[name] = info
         return info
+    }
+
+    /// The name a key expression gives its metric label: the builtin, variable or field it
+    /// reads, seen through `str()` and casts; nil for anything computed.
+    static func keyName(_ key: Expr) -> String? {
+        switch key.kind {
+        case .identifier(let name), .variable(let name), .field(_, let name, _): return name
+        case .cast(_, let inner): return keyName(inner)
+        case .call(let fn, let args) where args.count == 1 && ["str", "ksym", "usym", "kaddr", "uaddr", "ntop"].contains(fn):
+            return keyName(args[0])
+        default: return nil
+        }
     }
 
     mutating func mismatch(_ name: String, _ have: MapValueType, _ want: MapValueType, _ range: SourceRange) -> MapInfo? {
@@ -205,7 +220,7 @@ extension TypeChecker {
             return e
         }
         guard let info = declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64),
-                                    at: e.range),
+                                    at: e.range, keys: keys),
               case .plain(let t) = info.value else { return e }
         return Expr(.map(name: name, keys: typedKeys), range: e.range, type: t)
     }
@@ -229,7 +244,7 @@ extension TypeChecker {
         case "delete":
             guard argumentCount(e, fn, args, 1...1), let (name, keys) = mapArgument(args[0], allowKeys: true),
                   let typedKeys = checkMapKeys(keys),
-                  declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64), at: args[0].range) != nil
+                  declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64), at: args[0].range, keys: keys) != nil
             else { return out }
             out.kind = .call(name: fn, args: [Expr(.map(name: name, keys: typedKeys), range: args[0].range)])
             out.type = .void

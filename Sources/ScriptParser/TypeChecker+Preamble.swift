@@ -40,23 +40,7 @@ extension TypeChecker {
         for t in preamble.types where t.kind == .enumType {
             for (name, value) in t.enumerators { enumConstants[name] = value }
         }
-        collectHeaderConstants(preamble)
         collectPreambleRecords(preamble.types)
-    }
-
-    /// `#include <sys/socket.h>`: the header's integer constants (`AF_INET`) become known
-    /// names; the script's own `#define`s and enums win. A header the system does not have is
-    /// an error at its name, as clang reports it for bpftrace.
-    mutating func collectHeaderConstants(_ preamble: Preamble) {
-        guard !preamble.includes.isEmpty else { return }
-        var headers = HeaderConstants()
-        for (i, name) in preamble.includes.enumerated() where !headers.include(name, from: catalog) {
-            let range = i < preamble.includeRanges.count ? preamble.includeRanges[i] : .none
-            diagnostics.append(.error(range, "'\(name)' file not found"))
-        }
-        for (name, value) in headers.values() where enumConstants[name] == nil && defines[name] == nil {
-            enumConstants[name] = value
-        }
     }
 
     /// A `#define` used as an expression: its body parsed and checked, located at the use.
@@ -138,6 +122,9 @@ extension TypeChecker {
         let value: UInt64?
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
             value = UInt64(text.dropFirst(2), radix: 16)
+        } else if text.hasPrefix("0"), text.count > 1 {
+            // As C's strtoll with base 0, which bpftrace uses: a leading 0 means octal.
+            value = UInt64(text.dropFirst(), radix: 8)
         } else if text.hasPrefix("-"), let v = Int64(text) {
             value = UInt64(bitPattern: v)
         } else {

@@ -19,6 +19,8 @@ public struct TypeChecker {
     var mapsWritten: Set<String> = []
     /// `$1…$N` as given on the command line.
     var positionalArguments: [String] = []
+    /// `getopt()` values from the command line (ScriptOptions.swift); defaults otherwise.
+    var scriptOptionValues: [String: ScriptOption.Value] = [:]
     /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
     var defines: [String: String] = [:]
     var enumConstants: [String: Int64] = [:]
@@ -42,6 +44,7 @@ public struct TypeChecker {
         checker.settings = options.settings
         checker.source = source
         checker.positionalArguments = options.positionalArguments
+        checker.scriptOptionValues = options.scriptOptionValues
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
@@ -54,13 +57,14 @@ public struct TypeChecker {
     init(catalog: Catalog) { self.catalog = catalog }
 
     mutating func checkProgram(_ program: Program) -> [TypedProbe] {
-        let expander = ProbeExpander(catalog: catalog)
+        let expander = ProbeExpander(catalog: catalog, targetBinary: settings.targetBinary,
+                                     targetFiles: settings.targetFiles)
         var result: [TypedProbe] = []
         for probe in program.probes {
             var resolved: [ResolvedAttachPoint] = []
             var failed = false
             for ap in probe.attachPoints {
-                switch expander.expand(ap) {
+                switch expander.expand(substitutingPositionals(ap)) {
                 case .success(let list): resolved += list.filter { !resolved.contains($0) }
                 case .failure(let d): diagnostics.append(d); failed = true
                 }

@@ -4,18 +4,7 @@ import XCTest
 /// `#include`d headers' integer constants, read from a fixture include tree: the shapes glibc
 /// and the kernel's uapi headers use.
 final class HeaderConstantsTests: XCTestCase {
-    final class HeaderCatalog: Catalog {
-        let files: [String: String]
-        init(_ files: [String: String]) { self.files = files }
-        func tracepoints() -> [TracepointID] { [] }
-        func tracepointFormat(_ id: TracepointID) -> TracepointFormat? { nil }
-        func headerFile(named name: String, includedFrom directory: String?) -> HeaderFile? {
-            if let directory, let text = files[directory + "/" + name] { return HeaderFile(path: directory + "/" + name, text: text) }
-            return files["/inc/" + name].map { HeaderFile(path: "/inc/" + name, text: $0) }
-        }
-    }
-
-    static let tree = HeaderCatalog([
+    static let files: [String: String] = [
         "/inc/sys/socket.h": """
             #ifndef _SYS_SOCKET_H
             #define _SYS_SOCKET_H 1
@@ -46,11 +35,20 @@ final class HeaderConstantsTests: XCTestCase {
             #define IS_NEGATIVE (THIRD < 0 ? 7 : 8)
             #define SELF SELF
             """,
-    ])
+    ]
+
+    /// The fixture tree as the system's include directory.
+    static let search = HeaderSearch(directories: ["/inc"]) { files[$0] }
+
+    static func options() -> FrontEndOptions {
+        var options = FrontEndOptions()
+        options.headers = search
+        return options
+    }
 
     func testDefinesAndEnumeratorsFoldToIntegers() {
         var headers = HeaderConstants()
-        XCTAssertTrue(headers.include("sys/socket.h", from: Self.tree))
+        XCTAssertTrue(headers.include("sys/socket.h", quoted: false, search: Self.search))
         let values = headers.values()
         XCTAssertEqual(values["AF_INET"], 2)
         XCTAssertEqual(values["AF_INET6"], 10)
@@ -74,7 +72,7 @@ final class HeaderConstantsTests: XCTestCase {
             #define PF_INET6 99
             BEGIN { printf("%d %d %d\\n", AF_INET, SOCK_DGRAM, PF_INET6); }
             """)
-        let (program, diagnostics) = FrontEnd.compile(source, catalog: Self.tree)
+        let (program, diagnostics) = FrontEnd.compile(source, catalog: FixtureCatalog(), options: Self.options())
         XCTAssertNotNil(program, DiagnosticRenderer.render(diagnostics, in: source))
         guard case .expr(let call)? = program?.probes.first?.body.statements.first?.kind,
               case .function(_, let args) = call.kind else { return XCTFail("no printf") }
@@ -87,7 +85,7 @@ final class HeaderConstantsTests: XCTestCase {
 
     func testAMissingHeaderIsAnErrorAtItsName() {
         let source = SourceFile(name: "t.st", text: "#include <lol/no.h>\nBEGIN { exit(); }")
-        let (program, diagnostics) = FrontEnd.compile(source, catalog: Self.tree)
+        let (program, diagnostics) = FrontEnd.compile(source, catalog: FixtureCatalog(), options: Self.options())
         XCTAssertNil(program)
         XCTAssertEqual(DiagnosticRenderer.render(diagnostics, in: source).split(separator: "\n").first,
                        "t.st:1:10-20: ERROR: 'lol/no.h' file not found")
