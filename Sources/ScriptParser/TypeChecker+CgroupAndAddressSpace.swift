@@ -1,4 +1,4 @@
-/// `cgroup_path(id)`, and `uptr(p)`/`kptr(p)`, which say which address space a pointer is in.
+/// `cgroup_path(id)`, `uptr(p)`/`kptr(p)` (which address space a pointer is in) and `sargN`.
 extension TypeChecker {
     /// `cgroup_path(id)`: the cgroup's path in every hierarchy, named when printed.
     mutating func checkCgroupPath(_ e: Expr, _ args: [Expr]) -> Expr {
@@ -24,5 +24,15 @@ extension TypeChecker {
         }
         value.range = e.range
         return value
+    }
+
+    /// `sargN` (x86-64): the Nth argument passed on the stack, the u64 at `sp + 8 * (N + 1)`
+    /// on entry (above the return address): `*(uint64 *)(reg("sp") + …)`, checked as written.
+    mutating func checkStackArgument(_ e: Expr, _ n: Int) -> Expr {
+        let r = e.range
+        let sp = Expr(.call(name: "reg", args: [Expr(.string(Array("sp".utf8)), range: r)]), range: r)
+        let address = Expr(.binary(.add, sp, Expr(.integer(UInt64(8 * (n + 1))), range: r)), range: r)
+        let pointer = Expr(.cast(TypeName(name: "uint64", pointerDepth: 1, range: r), address), range: r)
+        return checkExpr(Expr(.unary(.deref, pointer), range: r))
     }
 }

@@ -93,6 +93,9 @@ extension TypeChecker {
             }
             // A kernel address: what it points to is read with bpf_probe_read_kernel.
             return Expr(.probeValue(.context), range: e.range, type: .pointer(to: .integer(bits: 8, signed: false), user: false))
+        case _ where name.hasPrefix("sarg") && name.count > 4:
+            guard let n = Int(name.dropFirst(4)), n >= 0 else { return nil }
+            return checkStackArgument(e, n)
         default:
             guard name.hasPrefix("arg"), let n = Int(name.dropFirst(3)), n >= 0, name.count > 3 else { return nil }
             return checkArgument(e, name, n)

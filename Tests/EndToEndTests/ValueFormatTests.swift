@@ -40,4 +40,26 @@ final class ValueFormatTests: XCTestCase {
         let first = try XCTUnwrap(result.lines.first)
         XCTAssertTrue(first.hasPrefix("unified:\(path)"), first)
     }
+
+    /// sarg0, sarg1: the arguments an x86-64 call passes on the stack (the 7th and 8th).
+    func testStackArgumentsAreReadAboveTheReturnAddress() throws {
+        try requireRoot()
+        #if arch(x86_64)
+        let source = temporaryPath(".c"), binary = temporaryPath("-stackargs")
+        try """
+            __attribute__((noinline)) long many(long a, long b, long c, long d, long e, long f, long g, long h) {
+                __asm__ volatile("");
+                return a + b + c + d + e + f + g + h;
+            }
+            int main(void) { return many(1, 2, 3, 4, 5, 6, 32, 64) == 117 ? 0 : 1; }
+            """.write(toFile: source, atomically: true, encoding: .utf8)
+        let build = try runWorkload(["/usr/bin/cc", "-O1", "-o", binary, source])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let result = try runSwtrace(["-q", "-c", binary, "-e", "uprobe:\(binary):many { printf(\"%d %d\\n\", sarg0, sarg1); exit(); }"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.lines.first, "32 64")
+        #else
+        throw XCTSkip("stack arguments are read as x86-64 passes them")
+        #endif
+    }
 }
