@@ -199,7 +199,7 @@ extension IRGen {
     }
 
     func emitHasKey(_ args: [Expr]) throws -> LLVMValueRef {
-        guard case .map(let name, _)? = args.first?.kind else { return m.const64(0) }
+        guard case .map(let name, _)? = args.first?.kind else { throw internalError("has_key() without a map") }
         let (map, d) = try mapGlobal(name)
         let key = try emitMapKey(d, Array(args.dropFirst()))
         let p = lookup(map, key)
@@ -314,9 +314,9 @@ extension IRGen {
             }
             return
         }
-        guard case .map(let name, let keys)? = args.first?.kind else { return }
+        guard case .map(let name, let keys)? = args.first?.kind else { throw internalError("\(fn.name)() without a map") }
         let (map, d) = try mapGlobal(name)
-        guard let index = scriptMaps[name]?.index else { return }
+        guard let index = scriptMaps[name]?.index else { throw internalError("map @\(name) was not declared") }
         switch fn {
         case .delete where d.isArray:
             // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's

@@ -73,7 +73,7 @@ extension IRGen {
 
     /// `printf(fmt, args…)`; `cat` and `system` send the same record as another event.
     func emitPrintf(_ args: [Expr], as event: (PrintfFormat, [ArgumentSlot]) -> EventDescriptor = EventDescriptor.printf) throws {
-        guard case .string(let fmtBytes)? = args.first?.kind else { return }
+        guard case .string(let fmtBytes)? = args.first?.kind else { throw internalError("printf() without a literal format") }
         let values = Array(args.dropFirst())
         var slots: [ArgumentSlot] = []
         var offset = 8
@@ -107,7 +107,7 @@ extension IRGen {
     }
 
     func emitJoin(_ args: [Expr]) throws {
-        guard let argv = args.first else { return }
+        guard let argv = args.first else { throw internalError("join() without an argument") }
         var separator = " "
         if args.count > 1, case .string(let s) = args[1].kind { separator = String(decoding: s, as: UTF8.self) }
         let count = program.settings.joinArgumentCount, size = program.settings.joinArgumentSize

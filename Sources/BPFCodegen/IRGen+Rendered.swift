@@ -30,19 +30,19 @@ extension IRGen {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
         case .kernelSymbol, .timestamp, .errorText, .signalName, .cgroupPath:
-            guard let value = args.last else { return }
+            guard let value = args.last else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:
-            guard let address = args.first else { return }
+            guard let address = args.first else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(address), at: dest, 0)
             m.store64(currentProcessID(), at: dest, 8)
         case .username:
             m.store64(low32(m.callHelper(.getCurrentUidGid, [])), at: dest, 0)
         case .buffer(let capacity):
-            guard args.count == 2 else { return }
+            guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
             try emitBuffer(args[0], length: args[1], capacity: capacity, into: dest)
         case .inetAddress:
-            guard args.count == 2 else { return }
+            guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(args[0]), at: dest, 0)
             let address = args[1]
             if address.type.isInteger || address.type.isPointer {
@@ -53,7 +53,7 @@ extension IRGen {
                 try emitBytes(address, count: min(16, address.type.size), into: m.byteOffset(dest, 8))
             }
         case .macAddress:
-            guard let address = args.first else { return }
+            guard let address = args.first else { throw internalError("\(rendering) with the wrong arguments") }
             if address.type.isPointer || address.type.isInteger {
                 let pointer = LLVMBuildIntToPtr(builder, try emitInt(address), m.i8p, "")!
                 m.callHelper(isUserPointer(address.type) ? .probeReadUser : .probeReadKernel, [dest, m.const64(6), pointer])
@@ -61,10 +61,10 @@ extension IRGen {
                 try emitBytes(address, count: 6, into: dest)
             }
         case .byteArray:
-            guard case .string(let bytes)? = args.first?.kind else { return }
+            guard case .string(let bytes)? = args.first?.kind else { throw internalError("\(rendering) with the wrong arguments") }
             storeLiteral(bytes, into: dest)
         case .memoryCopy:
-            throw CodegenError("internal error: a struct copy is not a call", range: e.range)
+            throw internalError("a struct copy is not a call")
         }
     }
 

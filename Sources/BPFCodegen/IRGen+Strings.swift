@@ -83,7 +83,7 @@ extension IRGen {
     /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0:
     /// unrolled when short, in a `bpf_loop` when long (IRGen+StringSearch.swift).
     func emitStringEquality(_ a: Expr, _ b: Expr) throws -> LLVMValueRef {
-        guard case .string(let ca) = a.type, case .string(let cb) = b.type else { return m.const64(0) }
+        guard case .string(let ca) = a.type, case .string(let cb) = b.type else { throw internalError("string comparison of non-strings") }
         return try emitStringPrefixEquality(a, b, limit: min(ca, cb))
     }
 }

@@ -13,8 +13,11 @@ extension TypeChecker {
     mutating func checkExpr(_ e: Expr) -> Expr {
         let typed = typeExpr(e)
         if !function.hasProbeContext, typed.type != .none, let what = contextRead(typed) {
-            diagnostics.append(.error(typed.range,
-                "\(what) cannot be used inside a for loop over a map: the loop body runs as a callback, without the probe's context"))
+            let written = source.map { $0.text(of: typed.range) } ?? ""
+            let example = written.isEmpty ? "" : " (@v = \(written);)"
+            diagnostics.append(Diagnostic(.error, typed.range,
+                "\(what) cannot be used inside a for loop over a map: the loop body runs as a callback, without the probe's context",
+                notes: ["HINT: read it before the loop into a map\(example), which the loop body can read"]))
             var refused = typed
             refused.type = .none
             return refused
