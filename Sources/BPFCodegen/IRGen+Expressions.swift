@@ -10,6 +10,18 @@ extension IRGen {
             try emitCall(e, function, args: args)
             return
         }
+        if case .ternary(let c, let a, let b) = e.kind, e.type == .void {
+            let yes = appendBlock("vtern.true"), no = appendBlock("vtern.false"), done = appendBlock("vtern.end")
+            LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
+            LLVMPositionBuilderAtEnd(builder, yes)
+            try emitEffect(a)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, no)
+            try emitEffect(b)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         if e.type.isAggregate { return }
         _ = try emitInt(e)
     }
@@ -43,6 +55,8 @@ extension IRGen {
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
             return load64(pointer, offset)
+        case .copiedMember(let base, let offset):
+            return try emitCopiedInteger(base, offset: offset, e.type)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
@@ -149,6 +163,7 @@ extension IRGen {
     }
 
     func emitBinary(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        if a.type.isRendered, b.type.isRendered { return try emitValueEquality(op, a, b) }
         if a.type.isString, b.type.isString {
             let equal = try emitStringEquality(a, b)
             return op == .eq ? equal : LLVMBuildXor(builder, equal, m.const64(1), "")

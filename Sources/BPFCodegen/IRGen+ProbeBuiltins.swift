@@ -51,6 +51,8 @@ extension IRGen {
             return narrow(try emitUSDTArgument(n), to: e.type)
         case .childPID:
             return emitChildPID()
+        case .context:
+            return LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "ctx")
         case .probe, .function:
             throw CodegenError("internal error: \(v == .probe ? "probe" : "func") is a string", range: e.range)
         }

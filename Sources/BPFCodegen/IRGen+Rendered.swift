@@ -9,6 +9,10 @@ extension IRGen {
         guard case .rendered(let rendering) = e.type else {
             throw CodegenError("internal error: not a rendered value", range: e.range)
         }
+        if case .memoryCopy(let layout) = rendering {
+            try emitMemoryCopy(e, layout, into: dest)
+            return
+        }
         switch e.kind {
         case .variable, .map, .tupleElement:
             let (pointer, offset) = try valueAddress(e)
@@ -25,7 +29,7 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText, .signalName:
+        case .kernelSymbol, .timestamp, .errorText, .signalName, .cgroupPath:
             guard let value = args.last else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:
@@ -59,6 +63,8 @@ extension IRGen {
         case .byteArray:
             guard case .string(let bytes)? = args.first?.kind else { throw internalError("\(rendering) with the wrong arguments") }
             storeLiteral(bytes, into: dest)
+        case .memoryCopy:
+            throw internalError("a struct copy is not a call")
         }
     }
 
@@ -76,7 +82,9 @@ extension IRGen {
             let context = try probeContext()
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
-            storeLiteral(Array(bytes.prefix(count)), into: dest)
+            // Past its end a literal reads as zeroes: buf("ok_key", 8) is "ok_key\0\0".
+            let prefix = Array(bytes.prefix(count))
+            storeLiteral(prefix + [UInt8](repeating: 0, count: count - prefix.count), into: dest)
         case .recordField, .index where e.memberLayout != nil:
             let path = try fieldPath(e)
             let source = address(of: path, from: try rootPointer(of: path))

@@ -34,6 +34,8 @@ extension IRGen {
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
             copyBytes(dest, m.byteOffset(pointer, offset), min(capacity, e.type.size))
+        case .copiedMember(let base, let offset):
+            try emitCopiedText(base, offset: offset, bytes: e.type.size, into: dest, capacity: capacity)
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             copyBytes(dest, v.storage, min(capacity, v.type.size), sourceAlign: 8)

@@ -34,7 +34,7 @@ extension TypeChecker {
             needs = true
         case .probeValue(let v):
             switch v {
-            case .argument, .contextSlot, .usdtArgument, .retval: needs = true
+            case .argument, .contextSlot, .usdtArgument, .retval, .context: needs = true
             case .childPID: needs = false
             // One name for every attach point is a constant; several are told apart by the
             // attach cookie, which only the context gives (IRGen+ProbeBuiltins.swift).

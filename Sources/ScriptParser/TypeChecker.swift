@@ -261,6 +261,7 @@ public struct TypeChecker {
             v = checkBinary(Expr(.binary(op, t, value), range: stmt.range), op, t, v)
         }
         guard v.type != .none else { return stmt }
+        v = copiedValue(v)
         if v.type == .void {
             diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
             return stmt

@@ -77,7 +77,7 @@ final class AOTTests: XCTestCase {
         XCTAssertTrue(written.contains("done\n"), written)
         let bad = try runSwtrace(["-f", "yaml"], executable: aot)
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stderr.contains("-f takes text or json"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("ERROR: Invalid output format \"yaml\""), bad.stderr)
     }
 
     func testAMissingTracepointIsOneClearSentence() throws {

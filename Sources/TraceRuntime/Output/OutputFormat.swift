@@ -124,6 +124,7 @@ enum ValueText {
         case .unsigned(let x): return String(x)
         case .string(let s): return s
         case .tuple(let xs): return "(" + xs.map(text).joined(separator: ", ") + ")"
+        case .structured(let t, _): return t
         }
     }
 
@@ -143,6 +144,8 @@ enum ValueText {
                 append(x, into: &out)
             }
             out.append(UInt8(ascii: ")"))
+        case .structured(let text, _):
+            out += text.utf8
         }
     }
 
@@ -152,6 +155,7 @@ enum ValueText {
         case .signed, .unsigned: return text(v)
         case .string(let s): return "\"" + JSONText.escaped(s.utf8) + "\""
         case .tuple(let xs): return "[" + xs.map(json).joined(separator: ",") + "]"
+        case .structured(_, let j): return j
         }
     }
 
@@ -162,7 +166,7 @@ enum ValueText {
         switch v {
         case .signed(let x): return .signed(dividedSigned(x, by: divisor))
         case .unsigned(let x): return .unsigned(x / divisor)
-        case .string: return v
+        case .string, .structured: return v
         case .tuple(let xs): return .tuple(xs.map { divided($0, by: divisor) })
         }
     }
