@@ -39,6 +39,8 @@ let package = Package(
     name: "swtrace",
     products: [
         .executable(name: "swtrace", targets: ["swtrace"]),
+        .executable(name: "swtrace-runtime", targets: ["swtrace-runtime"]),
+        .executable(name: "swtrace-fuzz", targets: ["swtrace-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,30 +49,51 @@ let package = Package(
         .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
         .systemLibrary(name: "CBPF", path: "Sources/CBPF", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev", "libelf-dev"])]),
-        .target(name: "ScriptParser"),
+        // What compile time hands run time: the Manifest and the value vocabulary it speaks.
+        // No LLVM, no libbpf: an AOT runtime links it without the compiler.
+        .target(name: "TraceContract"),
+        .target(name: "ScriptParser", dependencies: ["TraceContract"]),
+        // Knowing the running system: tracefs, BTF, symbols, ELF, USDT notes, probe listing.
+        .target(name: "SystemCatalog", dependencies: ["ScriptParser", "TraceContract", "CBPF"]),
         .target(
             name: "BPFCodegen",
-            dependencies: ["ScriptParser", "CLLVM"],
+            dependencies: ["ScriptParser", "TraceContract", "CLLVM"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])],
             linkerSettings: [.unsafeFlags(llvmLinkFlags)]
         ),
-        .target(
-            name: "TraceRuntime",
-            dependencies: ["ScriptParser", "BPFCodegen", "CBPF"]
-        ),
+        // Running a trace: load, attach, the event loop, decoding and output. Consumes only the
+        // Manifest and the object's bytes, so it never links LLVM.
+        .target(name: "TraceRuntime", dependencies: ["TraceContract", "SystemCatalog", "CBPF"]),
         .executableTarget(
             name: "swtrace",
             dependencies: [
-                "ScriptParser", "BPFCodegen", "TraceRuntime",
+                "ScriptParser", "BPFCodegen", "SystemCatalog", "TraceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(startupLinkFlags, .when(configuration: .release))]
         ),
-        .testTarget(name: "ScriptParserTests", dependencies: ["ScriptParser"],
+        // The fuzzer runs the built swtrace as a subprocess: it links none of swtrace's modules.
+        .executableTarget(
+            name: "swtrace-fuzz",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The AOT runtime (`swtrace --aot`): TraceRuntime and the flags, no LLVM. The Swift
+        // runtime is linked in, so the executable runs where no Swift toolchain is installed.
+        .executableTarget(
+            name: "swtrace-runtime",
+            dependencies: ["TraceRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-lswiftSynchronization", "-Xlinker", "--gc-sections", "-Xlinker", "-s"])]
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ScriptParserTests", dependencies: ["ScriptParser", "TestSupport"],
                     resources: [.copy("Scripts")]),
-        .testTarget(name: "BPFCodegenTests", dependencies: ["BPFCodegen", "TraceRuntime"],
+        .testTarget(name: "BPFCodegenTests",
+                    dependencies: ["BPFCodegen", "SystemCatalog", "TraceRuntime", "TestSupport"],
                     swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
-        .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TraceRuntime"]),
+        .testTarget(name: "SystemCatalogTests", dependencies: ["SystemCatalog", "TestSupport"]),
+        .testTarget(name: "TraceRuntimeTests", dependencies: ["TraceRuntime", "SystemCatalog", "TestSupport"],
+                    exclude: ["make-golden.sh"]),
+        // The scripts are read from the source tree (#filePath), not bundled.
+        .testTarget(name: "EndToEndTests", dependencies: ["SystemCatalog", "TestSupport"], exclude: ["Scripts"]),
     ]
 )

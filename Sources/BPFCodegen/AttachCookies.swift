@@ -1,44 +1,32 @@
 import ScriptParser
+import TraceContract
 
-/// How a program shared by many attach points tells them apart, and the maps the runtime fills
-/// for probe builtins. Codegen and the runtime both derive everything here from the manifest,
-/// so it is the one place the convention lives.
-///
-/// Every attach point gets a cookie: its position when the manifest's programs' attach points
-/// are numbered in order. The runtime passes it at attach (`bpf_cookie`, or `usdt_cookie` for
-/// USDT); the program reads it back with `bpf_get_attach_cookie()` and looks up the attach
-/// point's `probe` and `func` strings in `probeStringsMap`.
-public enum AttachCookies {
-    /// Array map: key `2 * cookie` is the attach point's `probe` string, `2 * cookie + 1` its `func`.
-    public static let probeStringsMap = "probe_strings"
-    /// Array map of one u64: the `-c` child's pid, for `cpid`.
-    public static let childPIDMap = "child_pid"
+/// How a program shared by many attach points tells them apart. Codegen assigns every attach
+/// point a cookie (its position when all programs' attach points are numbered in order) and
+/// records it in the manifest; the runtime attaches with it (`bpf_cookie`, or `usdt_cookie`
+/// for USDT), and the program reads it back with `bpf_get_attach_cookie()` to find the attach
+/// point's `probe` and `func` strings in `Manifest.probeStrings`.
+enum AttachCookies {
+    static let probeStringsMap = "probe_strings"
+    static let childPIDMap = "child_pid"
 
-    /// The cookie of each attach point of each program, in manifest order.
-    public static func cookies(_ manifest: Manifest) -> [[UInt64]] {
-        var next: UInt64 = 0
-        return manifest.programs.map { program in
-            program.attachPoints.map { _ in defer { next += 1 }; return next }
-        }
+    /// The cookies of a program about to be appended to `programs`.
+    static func cookies(for attachPoints: [ResolvedAttachPoint], after programs: [ProgramDescriptor]) -> [UInt64] {
+        let first = UInt64(programs.reduce(0) { $0 + $1.attachPoints.count })
+        return attachPoints.indices.map { first + UInt64($0) }
     }
 
-    /// The cookie of the first attach point of a program about to be appended to `programs`.
-    static func firstCookie(after programs: [ProgramDescriptor]) -> UInt64 {
-        UInt64(programs.reduce(0) { $0 + $1.attachPoints.count })
-    }
-
-    /// The strings `probeStringsMap` holds: key → bytes (NUL not included).
-    public static func probeStrings(_ manifest: Manifest) -> [(key: UInt32, value: String)] {
-        var out: [(UInt32, String)] = []
-        var cookie: UInt32 = 0
-        for program in manifest.programs {
-            for ap in program.attachPoints {
-                out.append((cookie * 2, ap.description))
-                out.append((cookie * 2 + 1, ap.functionName ?? ""))
-                cookie += 1
+    /// The table the runtime stores in `probeStringsMap`: key `2 * cookie` → `probe`,
+    /// `2 * cookie + 1` → `func`.
+    static func probeStrings(_ programs: [ProgramDescriptor], slotSize: Int) -> ProbeStringTable {
+        var entries: [ProbeStringTable.Entry] = []
+        for program in programs {
+            for (ap, cookie) in zip(program.attachPoints, program.cookies) {
+                entries.append(.init(key: UInt32(cookie * 2), text: ap.description))
+                entries.append(.init(key: UInt32(cookie * 2 + 1), text: ap.functionName ?? ""))
             }
         }
-        return out
+        return ProbeStringTable(map: probeStringsMap, slotSize: slotSize, entries: entries)
     }
 
     /// Bytes per string in `probeStringsMap`: the longest, NUL included, rounded up to 8.

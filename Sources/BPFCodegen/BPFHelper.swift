@@ -1,3 +1,4 @@
+import TraceContract
 /// BPF helper functions by number (include/uapi/linux/bpf.h); codegen calls them through `inttoptr`.
 enum BPFHelper: UInt64 {
     case mapLookupElem = 1
@@ -9,6 +10,7 @@ enum BPFHelper: UInt64 {
     case getCurrentPidTgid = 14
     case getCurrentUidGid = 15
     case getCurrentComm = 16
+    case perfEventOutput = 25
     case getStackID = 27
     case getCurrentTask = 35
     case getNumaNodeID = 42
@@ -34,6 +36,7 @@ enum BPFMapType: Int {
     case array = 2
     case perCPUHash = 5
     case perCPUArray = 6
+    case perfEventArray = 4
     case stackTrace = 7
     case ringBuffer = 27
 }

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -30,9 +31,9 @@ extension IRGen {
         case .probeValue(let v):
             return try emitProbeValue(v, e)
         case .map(let name, let keys):
-            return try emitMapRead(name, keys)
-        case .increment(let target, let inc, let prefix):
-            return try emitIncrement(target, increment: inc, prefix: prefix)
+            return try emitMapRead(name, keys, at: e.range)
+        case .increment(let target, let inc, let prefix, let step):
+            return try emitIncrement(target, increment: inc, prefix: prefix, step: step)
         case .function(.hasKey, let args):
             return try emitHasKey(args)
         case .function(.len, let args):
@@ -159,12 +160,11 @@ extension IRGen {
         return applyIntegerOp(op, x, y, signed: Self.comparesSigned(a, b), leftSigned: a.type.isSigned)
     }
 
-    /// A non-negative literal takes the other side's signedness (`uaddr > 0` is unsigned, as in
-    /// C); otherwise either side being signed makes the operation signed.
+    /// Signed only when both sides are signed: as in C, and as bpftrace compares, an unsigned
+    /// 64-bit side makes the other unsigned (`$u > -1` is false for a uint64 `$u`). A literal
+    /// is a signed int64, so `uaddr > 0` is unsigned and `$i > 0` signed.
     static func comparesSigned(_ a: Expr, _ b: Expr) -> Bool {
-        if case .integer(let v) = a.kind, v <= UInt64(Int64.max) { return b.type.isSigned }
-        if case .integer(let v) = b.kind, v <= UInt64(Int64.max) { return a.type.isSigned }
-        return a.type.isSigned || b.type.isSigned
+        a.type.isSigned && b.type.isSigned
     }
 
     /// An arithmetic, bitwise or comparison operator on two i64 values.

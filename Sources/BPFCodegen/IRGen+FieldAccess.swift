@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 

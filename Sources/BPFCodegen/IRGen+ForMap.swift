@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -12,7 +13,7 @@ extension IRGen {
         let callback = try emitForCallback(variable, pairType: mapExpr.type, keyBytes: d.keySize,
                                            valueBytes: d.valueSize, body: body, at: stmt.range)
         let callbackPointer = LLVMBuildBitCast(builder, callback, m.i8p, "")!
-        m.callHelper(.forEachMapElem, [map, callbackPointer, LLVMConstNull(m.i8p), m.const64(0)])
+        m.callHelper(.forEachMapElem, [map, callbackPointer, callbackOutputContext(), m.const64(0)])
     }
 
     /// `len(@m)`: bpf_for_each_map_elem returns how many elements it visited; the callback
@@ -46,6 +47,7 @@ extension IRGen {
         try emitFunction(state, at: range) {
             let next = appendBlock("next")
             frame.loops = [(stop, next)]
+            receiveOutputContext(LLVMGetParam(fn, 3))
             try emitForBody(variable, pairType: pairType, keyBytes: keyBytes, valueBytes: valueBytes,
                             key: LLVMGetParam(fn, 1), value: LLVMGetParam(fn, 2), body: body)
             branchIfOpen(to: next)

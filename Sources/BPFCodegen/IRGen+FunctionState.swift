@@ -15,6 +15,9 @@ struct FunctionState {
     /// The program's context argument (`pt_regs`, the tracepoint record, …). Nil in callbacks:
     /// the kernel calls them without one, so the checker refuses what would read it there.
     var context: LLVMValueRef?
+    /// What `bpf_perf_event_output` takes as its context: the probe's own, or, in a `for`
+    /// callback, the probe's context passed down to it (IRGen+EventOutput.swift).
+    var outputContext: LLVMValueRef?
     /// Where stack slots are allocated, so LLVM sees one fixed frame.
     var entryBlock: LLVMBasicBlockRef?
     /// Where the function leaves: the probe's `exit`, a callback's `stop` (ends the walk).
@@ -52,6 +55,7 @@ extension IRGen {
         state.function = fn
         state.scope = sp
         state.context = isCallback ? nil : LLVMGetParam(fn, 0)
+        state.outputContext = state.context
         state.entryBlock = entry
         state.exitBlock = exit ?? nil
         return state

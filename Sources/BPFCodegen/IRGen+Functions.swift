@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -59,7 +60,7 @@ extension IRGen {
         case .time:
             guard case .string(let format)? = args.first?.kind else { return false }
             let id = addEvent(.time(format: String(decoding: format, as: UTF8.self)))
-            withRecord(size: 8, eventID: id) { _ in }
+            try withRecord(size: 8, eventID: id) { _ in }
         case .cat:
             try emitPrintf(args, as: EventDescriptor.cat)
         case .system:
@@ -67,7 +68,11 @@ extension IRGen {
         case .exit:
             guard let codeExpr = args.first else { return false }
             let code = try emitInt(codeExpr)
-            withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
+            try withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
+            endActionAfterExit()
+        case .unwatch:
+            guard let address = args.first else { return false }
+            try emitUnwatch(address)
         case .signal:
             guard let signal = args.first else { return false }
             m.callHelper(.sendSignal, [LLVMBuildTrunc(builder, try emitInt(signal), m.i32, "")])

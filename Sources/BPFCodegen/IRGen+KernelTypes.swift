@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -55,10 +56,15 @@ extension IRGen {
         let source = address(of: path, from: try rootPointer(of: path))
         let bytes = min(capacity, count)
         m.callHelper(readHelper(path), [dest, m.const64(bytes), source])
-        if count >= capacity {
-            // Cut short (or exactly full): the copy must still end in a NUL.
+        if count > capacity {
+            // Cut short: the copy must still end in a NUL.
             LLVMBuildStore(builder, LLVMConstInt(m.i8, 0, 0), m.byteOffset(dest, capacity - 1))
+        } else if count < capacity {
+            // The array may be full (no NUL of its own): end it where the array ends.
+            LLVMBuildStore(builder, LLVMConstInt(m.i8, 0, 0), m.byteOffset(dest, count))
         }
+        // count == capacity: a `char s[5]` holding "hello" keeps all five bytes (bpftrace
+        // prints them); a full string buffer needs no NUL (ArgumentSlot.Kind.string).
         return true
     }
 

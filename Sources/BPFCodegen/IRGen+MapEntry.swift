@@ -23,6 +23,7 @@ extension IRGen {
         let noinline = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("noinline", 8), 0)
         LLVMAddAttributeAtIndex(fn, UInt32.max /* function index */, noinline)
         emitFunction(state, at: range) {
+            setSharedLocation()
             let map = LLVMGetParam(fn, 0)!, key = LLVMGetParam(fn, 1)!
             let found = lookup(map, key)
             let present = appendBlock("present"), missing = appendBlock("missing")
@@ -81,6 +82,7 @@ extension IRGen {
             let noinline = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("noinline", 8), 0)
             LLVMAddAttributeAtIndex(created, UInt32.max /* function index */, noinline)
             _ = emitFunction(state, at: range) {
+                setSharedLocation()
                 LLVMBuildRet(builder, histBucket(LLVMGetParam(created, 0)))
             }
             fn = created

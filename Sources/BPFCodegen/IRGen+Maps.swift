@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -9,8 +10,11 @@ extension IRGen {
         for (i, info) in program.maps.enumerated() {
             let layout = MapDescriptor.layout(for: info)
             let elfName = "m\(i)"
-            let descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
+            var descriptor = MapDescriptor(elfName: elfName, info: info, keySlots: layout.keySlots,
                                            keySize: layout.keySize, valueSize: layout.valueSize, perCPU: layout.perCPU)
+            descriptor.keyExpressions = info.keyRanges.map { program.source.text(of: $0) }
+            descriptor.keyNames = info.keyNames
+            descriptor.sourceLine = program.source.location(of: info.firstUse.start).line
             let type: BPFMapType = descriptor.isArray ? .perCPUArray : (layout.perCPU ? .perCPUHash : .hash)
             let global = m.define(MapDefinition(name: elfName, type: type,
                                                 maxEntries: descriptor.isArray ? 1 : program.settings.maxMapKeys,
@@ -102,7 +106,7 @@ extension IRGen {
             let v = try emitInt(value)
             let signed = d.info.value == .plain(.int64)
             try emitReadModifyWrite(map, key) { old in
-                applyIntegerOp(op, old, v, signed: signed || value.type.isSigned, leftSigned: signed)
+                applyIntegerOp(op, old, v, signed: signed && value.type.isSigned, leftSigned: signed)
             }
             return
         }
@@ -140,8 +144,8 @@ extension IRGen {
         return (LLVMBuildLoad2(builder, m.i64, oldSlot, "")!, LLVMBuildLoad2(builder, m.i64, newSlot, "")!)
     }
 
-    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool) throws -> LLVMValueRef {
-        let delta = m.const64(1)
+    func emitIncrement(_ target: Expr, increment: Bool, prefix: Bool, step: Int) throws -> LLVMValueRef {
+        let delta = m.const64(step)
         switch target.kind {
         case .variable(let name):
             guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: target.range) }
@@ -163,10 +167,11 @@ extension IRGen {
     }
 
     /// The value of a plain integer map entry, 0 when absent.
-    func emitMapRead(_ name: String, _ keys: [Expr]) throws -> LLVMValueRef {
+    func emitMapRead(_ name: String, _ keys: [Expr], at range: SourceRange? = nil) throws -> LLVMValueRef {
         let (map, d) = try mapGlobal(name)
         let key = try emitMapKey(d, keys)
         let p = lookup(map, key)
+        if let range { try reportMissingEntry(p, at: range) }
         let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
         let present = appendBlock("read.present"), done = appendBlock("read.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, p, ""), done, present)
@@ -313,19 +318,24 @@ extension IRGen {
         let (map, d) = try mapGlobal(name)
         guard let index = scriptMaps[name]?.index else { return }
         switch fn {
+        case .delete where d.isArray:
+            // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's
+            // copy: user space clears it, as for clear().
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .delete:
-            m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            let rc = m.callHelper(.mapDeleteElem, [map, try emitMapKey(d, keys)])
+            try reportHelperFailure("map_delete_elem", level: 1, at: e.range, code: rc)
         case .clear:
-            withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.clearMap(map: index))) { _ in }
         case .zero:
-            withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
+            try withRecord(size: 8, eventID: addEvent(.zeroMap(map: index))) { _ in }
         default:
             func literal(_ i: Int) -> UInt64 {
                 if args.count > i, case .integer(let v) = args[i].kind { return v }
                 return 0
             }
             let id = addEvent(.printMap(map: index, top: Int(min(literal(1), UInt64(Int.max))), divisor: literal(2)))
-            withRecord(size: 8, eventID: id) { _ in }
+            try withRecord(size: 8, eventID: id) { _ in }
         }
     }
 

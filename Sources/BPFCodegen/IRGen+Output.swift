@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -8,7 +9,7 @@ extension IRGen {
         switch function {
         case .printf: try emitPrintf(args)
         case .join: try emitJoin(args)
-        case .exit where args.isEmpty: emitExit()
+        case .exit where args.isEmpty: try emitExit()
         case .str, .hasKey: break  // values with no effect
         case .delete, .clear, .zero, .print: try emitMapFunction(e, function, args)
         default:
@@ -24,10 +25,10 @@ extension IRGen {
     }
 
     /// Reserves `size` bytes, runs `fill` on the record, submits it; counts a loss when full.
-    func withRecord(size: Int, eventID: Int, _ fill: (LLVMValueRef) throws -> Void) rethrows {
+    /// The transport (ring buffer or perf event array) is IRGen+EventOutput.swift's business.
+    func withRecord(size: Int, eventID: Int, _ fill: (LLVMValueRef) throws -> Void) throws {
         largestRecord = max(largestRecord, size)
-        let mapPtr = LLVMBuildBitCast(builder, eventsMap, m.i8p, "")!
-        let record = m.callHelper(.ringbufReserve, returns: m.i8p, [mapPtr, m.const64(size), m.const64(0)], name: "record")
+        let record = reserveRecord(size: size)
         let full = appendBlock("rb.full"), reserved = appendBlock("rb.reserved"), done = appendBlock("rb.done")
         LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, record, ""), full, reserved)
 
@@ -42,12 +43,13 @@ extension IRGen {
         let header = LLVMBuildOr(builder, m.const64(eventID), LLVMBuildShl(builder, cpu, m.const64(32), ""), "")!
         m.store64(header, at: record, 0)
         try fill(record)
-        m.callHelper(.ringbufSubmit, returns: m.void, [record, m.const64(0)])
+        try submitRecord(record, size: size)
         LLVMBuildBr(builder, done)
         LLVMPositionBuilderAtEnd(builder, done)
     }
 
-    /// Adds one to a slot of the per-CPU loss counters (0: ring buffer full, 1: map full).
+    /// Adds one to a slot of the per-CPU loss counters (0: ring buffer full, 1: map full,
+    /// 2: perf buffer full).
     func bumpLossCounter(slot: Int) {
         let key = allocaInEntry(bytes: 8)
         if slot != 0 { LLVMBuildStore(builder, m.const32(slot), LLVMBuildBitCast(builder, key, LLVMPointerType(m.i32, 0), "")) }
@@ -105,7 +107,7 @@ extension IRGen {
         let base = try emitInt(argv)
         let pointerSlot = allocaInEntry(bytes: 8)
         let id = addEvent(.join(separator: separator, argumentCount: count, argumentSize: size))
-        withRecord(size: 16 + count * size, eventID: id) { record in
+        try withRecord(size: 16 + count * size, eventID: id) { record in
             // A bounded loop (kernel >= 5.3), not 16 unrolled copies: a quarter of the code
             // for LLVM to select and for the verifier to walk.
             let counted = LLVMBuildBitCast(builder, m.byteOffset(record, 8), m.i64p, "")!
@@ -153,8 +155,17 @@ extension IRGen {
         LLVMSetMetadata(branch, LLVMGetMDKindIDInContext(m.context, "llvm.loop", 9), LLVMMetadataAsValue(m.context, loopID))
     }
 
-    func emitExit() {
+    func emitExit() throws {
         let id = addEvent(.exit)
-        withRecord(size: 8, eventID: id) { _ in }
+        try withRecord(size: 8, eventID: id) { _ in }
+        endActionAfterExit()
+    }
+
+    /// exit() ends the probe's action, as in bpftrace: nothing after it runs. Code that follows
+    /// goes into a block nothing branches to, which LLVM drops.
+    func endActionAfterExit() {
+        guard let exitBlock = frame.exitBlock else { return }
+        LLVMBuildBr(builder, exitBlock)
+        LLVMPositionBuilderAtEnd(builder, appendBlock("after.exit"))
     }
 }

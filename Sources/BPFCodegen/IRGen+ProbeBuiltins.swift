@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -99,7 +100,9 @@ extension IRGen {
         let slot = AttachCookies.stringSlotSize(all)
         let name = AttachCookies.probeStringsMap
         if let existing = LLVMGetNamedGlobal(m.module, name) { return (existing, slot) }
-        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, all.count * 2),
+        // Function watchpoints add a setup program each (IRGen+Watchpoints.swift), one attach point more.
+        let setups = all.filter { if case .watchpoint(let w) = $0 { return w.function != nil } else { return false } }.count
+        let global = m.define(MapDefinition(name: name, type: .array, maxEntries: max(2, (all.count + setups) * 2),
                                             keySize: 4, valueSize: slot))
         return (global, slot)
     }
@@ -107,6 +110,7 @@ extension IRGen {
     /// The `-c` child's pid, from the one-slot map the runtime fills before attaching.
     private func emitChildPID() -> LLVMValueRef {
         let name = AttachCookies.childPIDMap
+        manifest.childPIDMap = name
         let map = LLVMGetNamedGlobal(m.module, name)
             ?? m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: 8))
         let key = allocaInEntry(bytes: 8)

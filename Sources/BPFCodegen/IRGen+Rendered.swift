@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -24,7 +25,7 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText:
+        case .kernelSymbol, .timestamp, .errorText, .signalName:
             guard let value = args.last else { return }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:

@@ -1,17 +1,6 @@
+import TraceContract
 import CLLVM
 import ScriptParser
-
-/// The kernel's stack-trace maps `kstack`/`ustack` store their frames in, shared by codegen
-/// (which defines and fills them) and the runtime (which reads frames back by stack id).
-public enum StackMaps {
-    /// One map per depth: its values are `limit` u64 instruction pointers.
-    public static func name(limit: Int) -> String { "stack_\(limit)" }
-
-    /// Distinct stacks the map can hold. The kernel hashes a stack to one bucket and refuses a
-    /// different stack in a taken bucket (the value then records no frames), so the map has
-    /// four times the buckets of a script map's keys to keep such collisions rare.
-    static func entries(maxMapKeys: Int) -> Int { min(max(maxMapKeys, 1024) * 4, 1 << 16) }
-}
 
 extension IRGen {
     /// `kstack`/`ustack`: `[stack id][pid]`. `bpf_get_stackid` walks the stack now and stores the
@@ -33,6 +22,7 @@ extension IRGen {
     private func stackMap(limit: Int) -> LLVMValueRef {
         let name = StackMaps.name(limit: limit)
         if let existing = LLVMGetNamedGlobal(m.module, name) { return existing }
+        manifest.stackMaps.append(StackMapDescriptor(limit: limit, name: name))
         return m.define(MapDefinition(name: name, type: .stackTrace,
                                       maxEntries: StackMaps.entries(maxMapKeys: program.settings.maxMapKeys),
                                       keySize: 4, valueSize: 8 * limit))

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -29,6 +30,9 @@ final class IRGen {
     var probeAttachPoints: [ResolvedAttachPoint] = []
     /// The largest record any probe reserves; the ring buffer is sized from it.
     var largestRecord = 8
+    /// Perf event array transport: the per-CPU buffer a record is built in before
+    /// `bpf_perf_event_output` copies it out (IRGen+EventOutput.swift).
+    var eventBuffer: LLVMValueRef?
 
     /// Room for 32 of the largest records (at least 256 KiB), a power of two as the kernel
     /// requires, unless the script or environment set the size. Its pages are mapped into
@@ -51,11 +55,13 @@ final class IRGen {
         self.program = program
         m = IRModule(name: "swtrace", fileName: program.source.name)
         m.defineLicense()
-        eventsMap = m.declareMapGlobal(MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: 0))
-        // Slot 0: records the ring buffer refused; slot 1: map updates refused because a map was full.
-        lostMap = m.define(MapDefinition(name: manifest.lostEventsMap, type: .perCPUArray,
-                                         maxEntries: 2, keySize: 4, valueSize: 8))
+        manifest.eventTransport = program.settings.eventTransport
+        eventsMap = m.declareMapGlobal(Self.eventsMapDefinition(manifest, ringBufferSize: 0))
+        // The loss counters' slots: LossCounters (buffer full, map full, perf buffer full).
+        lostMap = m.define(MapDefinition(name: manifest.lossCounters.map, type: .perCPUArray,
+                                         maxEntries: LossCounters.count, keySize: 4, valueSize: 8))
         manifest.maxMapKeys = program.settings.maxMapKeys
+        manifest.catBytesMax = program.settings.catBytesMax
         defineScriptMaps()
     }
 
@@ -65,7 +71,11 @@ final class IRGen {
         for (i, probe) in program.probes.enumerated() {
             try emitProbe(probe, index: i)
         }
-        m.describe(eventsMap, MapDefinition(name: manifest.ringBufferMap, type: .ringBuffer, maxEntries: ringBufferSize))
+        describeEventMaps()
+        if LLVMGetNamedGlobal(m.module, AttachCookies.probeStringsMap) != nil {
+            let slot = AttachCookies.stringSlotSize(program.probes.flatMap(\.attachPoints))
+            manifest.probeStrings = AttachCookies.probeStrings(manifest.programs, slotSize: slot)
+        }
         LLVMDIBuilderFinalize(m.di)
     }
 
@@ -98,8 +108,10 @@ final class IRGen {
         }
         try defineScratchMap(probeIndex: index, range: probe.range)
 
-        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints,
+        let cookies = AttachCookies.cookies(for: probe.attachPoints, after: manifest.programs)
+        manifest.programs.append(ProgramDescriptor(name: name, attachPoints: probe.attachPoints, cookies: cookies,
                                                    displayName: probe.displayName, range: probe.range))
+        try emitWatchpointSetups(programIndex: manifest.programs.count - 1, attachPoints: probe.attachPoints, range: probe.range)
     }
 
     // MARK: Blocks and statements
@@ -117,6 +129,13 @@ final class IRGen {
     }
 
     /// Debug locations give BTF line info, so verifier messages can point at script lines.
+    /// Code shared by every probe (the map-entry and hist subprograms) belongs to no script
+    /// line: line 0, so a verifier failure inside it is placed at the caller's statement.
+    func setSharedLocation() {
+        let loc = LLVMDIBuilderCreateDebugLocation(m.context, 0, 0, frame.scope, nil)
+        LLVMSetCurrentDebugLocation2(builder, loc)
+    }
+
     func setLocation(_ range: SourceRange) {
         frame.location = range
         let (line, col) = program.source.location(of: range.start)

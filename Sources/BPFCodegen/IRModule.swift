@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 
 /// An LLVM context, module, IR builder and debug-info builder for one BPF object.

@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 
 /// A BTF-defined map as libbpf 1.x reads it from `.maps`: a global struct whose members are

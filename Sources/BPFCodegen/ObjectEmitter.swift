@@ -1,3 +1,4 @@
+import TraceContract
 import CLLVM
 import ScriptParser
 
@@ -12,6 +13,8 @@ public struct CodegenOptions: Sendable {
 
 /// Typed program → LLVM IR → verified, optimised module → BPF ELF object in memory.
 public enum ObjectEmitter {
+    /// The LLVM release the BPF backend comes from (`--info`).
+    public static let llvmVersion: String = LLVM_VERSION_STRING
     /// The BPF target machine, made once per process (`v3`: 32-bit jumps and ALU, kernel ≥ 5.1).
     private static let targetMachine: LLVMTargetMachineRef? = {
         LLVMInitializeBPFTargetInfo()
@@ -68,6 +71,18 @@ public enum ObjectEmitter {
         defer { LLVMDisposeMemoryBuffer(buffer) }
         let size = LLVMGetBufferSize(buffer)
         let bytes = UnsafeRawBufferPointer(start: start, count: size)
-        return Artifact(object: Array(bytes), manifest: gen.manifest, llvmIR: ir)
+        var manifest = gen.manifest
+        manifest.script = ScriptText(name: program.source.name, text: program.source.text)
+        return Artifact(object: Array(bytes), manifest: manifest, llvmIR: ir)
     }
+}
+
+/// What codegen produces: the BPF object and its manifest, plus the IR when asked for.
+public struct Artifact: Sendable {
+    public var object: [UInt8]
+    public var manifest: Manifest
+    /// Textual LLVM IR before optimisation, when asked for (`--emit-llvm`).
+    public var llvmIR: String?
+    /// The object and manifest alone: what the runtime (or an AOT executable) takes.
+    public var compiled: CompiledTrace { CompiledTrace(object: object, manifest: manifest) }
 }

@@ -1,3 +1,4 @@
+import TraceContract
 import ScriptParser
 
 /// ELF section names: libbpf infers each program's type (and, for fentry/fexit, the BTF id of
@@ -20,7 +21,7 @@ enum ProgramSection {
         // attach_btf_id: the kernel binds an fentry program to its function at load.
         case .fentry(let f): return "fentry/\(f.name)"
         case .fexit(let f): return "fexit/\(f.name)"
-        case .profile, .interval, .perfEvent: return "perf_event"
+        case .profile, .interval, .perfEvent, .watchpoint: return "perf_event"
         }
     }
 }

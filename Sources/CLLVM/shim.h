@@ -10,3 +10,4 @@
 // CO-RE relocation globals carry an attribute only IR text can set (IRGen+FieldAccess.swift).
 #include <llvm-c/IRReader.h>
 #include <llvm-c/Linker.h>
+#include <llvm/Config/llvm-config.h>

@@ -22,6 +22,10 @@ public struct ConfigSetting: Sendable {
 /// The C part before the probes: `#include`, `#define`, struct/union/enum definitions.
 public struct Preamble: Sendable {
     public var includes: [String] = []
+    /// Where each of `includes` is written, and whether it was `"quoted"` (searched beside the
+    /// script first) rather than `<bracketed>`.
+    public var includeRanges: [SourceRange] = []
+    public var includeQuoted: [Bool] = []
     public var defines: [MacroDefinition] = []
     public var types: [CTypeDefinition] = []
     public init() {}
@@ -175,8 +179,9 @@ public struct Expr: Sendable {
         case tuple([Expr])
         /// `(uint32)x`, `(struct task_struct *)p`
         case cast(TypeName, Expr)
-        /// `x++`, `--@m[k]`
-        case increment(Expr, increment: Bool, prefix: Bool)
+        /// `x++`, `--@m[k]`; `step` is what one increment adds: 1, or the pointee's size when
+        /// the target is a pointer (set by the checker).
+        case increment(Expr, increment: Bool, prefix: Bool, step: Int = 1)
         case sizeofType(TypeName)
         case sizeofExpr(Expr)
         case offsetof(TypeName, [String])

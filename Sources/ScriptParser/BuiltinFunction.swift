@@ -3,9 +3,9 @@
 /// call is valid, so codegen switches on the case and never compares names.
 public enum BuiltinFunction: String, CaseIterable, Sendable {
     // Output and control.
-    case printf, join, exit, print, cat, system, time, signal, override
+    case printf, join, exit, print, cat, system, time, signal, override, unwatch
     // Values.
-    case str, buf, strncmp, strcontains, ntop, pton, macaddr, strerror, bswap, path, strftime
+    case str, buf, strncmp, strcontains, ntop, pton, macaddr, strerror, signame, bswap, path, strftime
     case ksym, usym, kaddr, uaddr, reg
     case kstack, ustack, cgroup, username, rand, numaid, jiffies
     // Aggregations: only as the value of a map assignment.

@@ -29,6 +29,11 @@ public protocol Catalog: AnyObject {
     func functionSymbols(inBinary path: String) -> Result<[UserSymbol], CatalogError>
     /// The USDT probes of an ELF file, or why they could not be read.
     func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError>
+    /// The file offset of a virtual address in an ELF file (what a uprobe attaches at), nil
+    /// when no loaded section holds it.
+    func fileOffset(ofAddress address: UInt64, inBinary path: String) -> UInt64?
+    /// Regular files a shell wildcard pattern matches (`./bin/app*`), sorted.
+    func files(matching pattern: String) -> [String]
 
     // Kernel types (BTF), for `->`, casts, `sizeof`, `offsetof` and enum constants; each
     // defaults to knowing nothing. Reading BTF costs milliseconds: only on first use.
@@ -56,6 +61,7 @@ public struct CatalogError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 extension Catalog {
+    public func files(matching pattern: String) -> [String] { [] }
     public func kernelFunctions() -> [KernelFunction] { [] }
     public func isKernelFunction(_ function: KernelFunction) -> Bool { kernelFunctions().contains(function) }
     public func btfFunctions() -> [KernelFunction] { [] }
@@ -69,22 +75,12 @@ extension Catalog {
     public func usdtProbes(inBinary path: String) -> Result<[USDTProbeInfo], CatalogError> {
         .failure(CatalogError("cannot read USDT notes of \(path)"))
     }
+    public func fileOffset(ofAddress address: UInt64, inBinary path: String) -> UInt64? { nil }
     public func recordType(named name: String) -> RecordType? { nil }
     public func recordTypeNames() -> [String] { [] }
     public func enumeratorValue(named name: String) -> Int64? { nil }
     public func kernelSymbolAddress(_ name: String) -> UInt64? { nil }
     public func userSymbol(_ name: String, inBinary path: String) -> UserSymbol? { nil }
-}
-
-/// `category:name` of a tracepoint, e.g. `syscalls:sys_enter_execve`.
-public struct TracepointID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var category: String
-    public var name: String
-    public init(category: String, name: String) { self.category = category; self.name = name }
-    public var description: String { "\(category):\(name)" }
-    public static func < (a: TracepointID, b: TracepointID) -> Bool {
-        (a.category, a.name) < (b.category, b.name)
-    }
 }
 
 /// One field of a tracepoint's record, from a line of its tracefs `format` file:

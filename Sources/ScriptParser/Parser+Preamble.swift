@@ -16,11 +16,14 @@ extension Parser {
         switch word.text {
         case "include":
             line.skipBlanks()
+            let quoted = line.rest()
             guard let path = line.includePath() else {
                 record(.error(line.rest(), SyntaxMessage.includeWithoutFile))
                 return
             }
             preamble.includes.append(path)
+            preamble.includeRanges.append(SourceRange(quoted.start, line.rest().start))
+            preamble.includeQuoted.append(token.text.utf8.contains(UInt8(ascii: "\"")))
         case "define":
             line.skipBlanks()
             let name = line.word()

@@ -223,8 +223,15 @@ public struct Parser {
         next()
         var segments: [[UInt8]] = [[]]
         var quoted = false
+        var escaped = false
         for c in token.text.utf8 {
-            if c == UInt8(ascii: "\"") {
+            // `"\"name\""`: inside quotes a backslash keeps the next character (a quote) as is.
+            if escaped {
+                segments[segments.count - 1].append(c)
+                escaped = false
+            } else if quoted && c == UInt8(ascii: "\\") {
+                escaped = true
+            } else if c == UInt8(ascii: "\"") {
                 quoted.toggle()
             } else if c == UInt8(ascii: ":") && !quoted {
                 segments.append([])

@@ -22,13 +22,13 @@ extension ProbeExpander {
                 return .failure(.error(ap.range, "Invalid address in \(ap.text)"))
             }
             guard let holder = symbols.first(where: { $0.address <= address && address < $0.address + max($0.size, 1) }) else {
-                return .failure(.error(ap.range, "Could not resolve address: \(binary):\(target)"))
+                return .failure(.error(ap.range, "Could not resolve address: \(binary):0x\(String(address, radix: 16))"))
             }
             if isReturn, address != holder.address {
                 return .failure(.error(ap.range, "uretprobe must be at a function's start, not inside \(holder.name)"))
             }
-            return .success([make(UserFunction(binary: binary, symbol: holder.name,
-                                               offset: address - holder.address, address: address))])
+            return .success([make(UserFunction(binary: binary, symbol: holder.name, offset: address - holder.address,
+                                               address: address, fileOffset: catalog.fileOffset(ofAddress: address, inBinary: binary)))])
         }
 
         var offset: UInt64 = 0
@@ -48,7 +48,13 @@ extension ProbeExpander {
                 let hint = Suggestion.closest(to: target, among: names).map { "\(word):\(binary):\($0)" }
                 return .failure(.error(ap.range, "function '\(target)' not found in \(binary)", suggestion: hint))
             }
-            return .success([make(UserFunction(binary: binary, symbol: target, offset: offset))])
+            // bpftrace's check: an offset past the function's end is someone else's code.
+            if offset > 0, let size = symbols.first(where: { $0.name == target })?.size, size > 0, offset >= size {
+                return .failure(.error(ap.range, "Offset outside the function bounds ('\(target)' size is \(size))"))
+            }
+            let start = symbols.first { $0.name == target }?.address
+            let fileOffset = start.flatMap { catalog.fileOffset(ofAddress: $0 + offset, inBinary: binary) }
+            return .success([make(UserFunction(binary: binary, symbol: target, offset: offset, fileOffset: fileOffset))])
         }
         if offset != 0 {
             return .failure(.error(ap.range, "Offset not allowed with a wildcard: \(ap.text)"))
@@ -57,14 +63,35 @@ extension ProbeExpander {
         guard !matches.isEmpty else {
             return .failure(noMatch(ap, "function", pattern: target, among: names.sorted()) { "\(word):\(binary):\($0)" })
         }
-        return .success(matches.map { make(UserFunction(binary: binary, symbol: $0)) })
+        let starts = Dictionary(symbols.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
+        return .success(matches.map { name in
+            make(UserFunction(binary: binary, symbol: name,
+                              fileOffset: starts[name].flatMap { catalog.fileOffset(ofAddress: $0, inBinary: binary) }))
+        })
     }
 
     /// `usdt:BINARY:[PROVIDER:]NAME`; PROVIDER and NAME may be wildcards. Without PROVIDER, NAME
     /// is matched in every provider.
     func expandUSDT(_ ap: AttachPoint) -> Expansion {
-        guard (2...3).contains(ap.parts.count), ap.parts.allSatisfy({ !$0.isEmpty }) else {
+        guard (2...3).contains(ap.parts.count), let last = ap.parts.last, !last.isEmpty else {
             return .failure(.error(ap.range, "usdt probe type requires 2 or 3 arguments"))
+        }
+        // An empty or wildcard BINARY: the -p process's files, or the files the wildcard finds.
+        let fileSpec = ap.parts[0]
+        if fileSpec.isEmpty || Glob.hasWildcard(fileSpec) {
+            let files = fileSpec.isEmpty || fileSpec == "*" ? targetFiles : catalog.files(matching: fileSpec)
+            guard !files.isEmpty else {
+                return .failure(.error(ap.range, fileSpec.isEmpty || fileSpec == "*"
+                    ? "usdt probes without a binary need the process to trace: -p PID"
+                    : "No files matched: \(fileSpec)"))
+            }
+            var all: [ResolvedAttachPoint] = []
+            for file in files {
+                var one = ap
+                one.parts[0] = file
+                if case .success(let found) = expandUSDT(one) { all += found }
+            }
+            return all.isEmpty ? .failure(.error(ap.range, "No probes matched: \(ap.text)")) : .success(all)
         }
         guard let binary = resolvedBinary(ap, ap.parts[0]) else { return .failure(missingBinary(ap, ap.parts[0])) }
         let probes: [USDTProbeInfo]
@@ -72,7 +99,7 @@ extension ProbeExpander {
         case .success(let p): probes = p
         case .failure(let e): return .failure(.error(ap.range, e.message))
         }
-        let providerPattern = ap.parts.count == 3 ? ap.parts[1] : "*"
+        let providerPattern = ap.parts.count == 3 && !ap.parts[1].isEmpty ? ap.parts[1] : "*"
         let namePattern = ap.parts[ap.parts.count - 1]
         var seen = Set<String>()
         let matches = probes.filter { probe in
@@ -95,6 +122,11 @@ extension ProbeExpander {
 
     private func resolvedBinary(_ ap: AttachPoint, _ name: String) -> String? {
         guard !Glob.hasWildcard(name) else { return nil }
+        // A path only the -p process sees (its own mount namespace): through /proc/PID/root.
+        if name.hasPrefix("/"), let inProcess = targetFiles.first(where: { $0.hasSuffix("/root" + name) }),
+           catalog.resolveBinary(name) == nil {
+            return inProcess
+        }
         return catalog.resolveBinary(name)
     }
 

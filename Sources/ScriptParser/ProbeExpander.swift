@@ -5,42 +5,24 @@
 /// `ProbeExpander+Kernel.swift` does kprobes, fentry and raw tracepoints,
 /// `ProbeExpander+User.swift` uprobes and USDT.
 public struct ProbeExpander {
-    /// The probe types, as their canonical names.
-    enum ProbeType: String, CaseIterable {
-        case begin = "BEGIN", end = "END"
-        case tracepoint, rawtracepoint, kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt
-        case profile, interval, software, hardware
-    }
-
-    /// Every name a probe type answers to, bpftrace's aliases included.
-    static let providers: [String: ProbeType] = [
-        "BEGIN": .begin, "END": .end,
-        "tracepoint": .tracepoint, "t": .tracepoint,
-        "rawtracepoint": .rawtracepoint, "rt": .rawtracepoint,
-        "kprobe": .kprobe, "k": .kprobe,
-        "kretprobe": .kretprobe, "kr": .kretprobe,
-        "fentry": .fentry, "f": .fentry, "kfunc": .fentry,
-        "fexit": .fexit, "fr": .fexit, "kretfunc": .fexit,
-        "uprobe": .uprobe, "u": .uprobe,
-        "uretprobe": .uretprobe, "ur": .uretprobe,
-        "usdt": .usdt, "U": .usdt,
-        "profile": .profile, "p": .profile,
-        "interval": .interval, "i": .interval,
-        "software": .software, "s": .software,
-        "hardware": .hardware, "h": .hardware,
-    ]
-    /// Names offered in suggestions for a mistyped provider (aliases are too short to help).
-    static let knownProviderNames = ProbeType.allCases.map(\.rawValue) + ["kfunc", "kretfunc"]
-
     let catalog: Catalog
-    public init(catalog: Catalog) { self.catalog = catalog }
+    /// The `-p`/`-c` process's binary: where `watchpoint:FUNC+argN` looks for FUNC.
+    public var targetBinary: String?
+    /// The files the -p process runs (its executable and libraries), where `usdt::PROVIDER:NAME`
+    /// and `usdt:*:…` look.
+    public var targetFiles: [String]
+    public init(catalog: Catalog, targetBinary: String? = nil, targetFiles: [String] = []) {
+        self.catalog = catalog
+        self.targetBinary = targetBinary
+        self.targetFiles = targetFiles
+    }
 
     typealias Expansion = Result<[ResolvedAttachPoint], Diagnostic>
 
     /// The concrete attach points of one written attach point, or a located error.
     public func expand(_ ap: AttachPoint) -> Result<[ResolvedAttachPoint], Diagnostic> {
-        guard let type = Self.providers[ap.provider] else {
-            let hint = Suggestion.closest(to: ap.provider, among: Self.knownProviderNames)
+        guard let type = ProbeType(named: ap.provider) else {
+            let hint = Suggestion.closest(to: ap.provider, among: ProbeType.suggestedNames)
             return .failure(.error(ap.range, "Invalid probe type: \(ap.provider)", suggestion: hint))
         }
         switch type {
@@ -57,6 +39,9 @@ public struct ProbeExpander {
         case .usdt: return expandUSDT(ap)
         case .profile, .interval: return expandTimer(ap, type)
         case .software, .hardware: return expandPerfEvent(ap, kind: type == .software ? .software : .hardware)
+        case .watchpoint, .asyncwatchpoint: return expandWatchpoint(ap, isAsync: type == .asyncwatchpoint)
+        case .iter:
+            return .failure(.error(ap.range, "iter probes are not supported yet"))
         }
     }
 

@@ -2,18 +2,6 @@
 /// and their BTF signatures, raw tracepoints, a binary's function symbols and USDT notes.
 /// Plain values, so the front end stays free of libbpf and libelf.
 
-/// A kernel function as kprobes and fentry name it: `vfs_read`, or `MODULE:fn` outside vmlinux.
-public struct KernelFunction: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// nil for vmlinux.
-    public var module: String?
-    public var name: String
-    public init(module: String? = nil, name: String) { self.module = module; self.name = name }
-    public var description: String { module.map { "\($0):\(name)" } ?? name }
-    public static func < (a: KernelFunction, b: KernelFunction) -> Bool {
-        (a.module ?? "", a.name) < (b.module ?? "", b.name)
-    }
-}
-
 /// One parameter (or the return value) of a BTF function prototype.
 public struct FunctionParameter: Equatable, Sendable {
     public var name: String

@@ -1,16 +1,21 @@
 /// "Did you mean …?" candidates: the nearest names by edit distance, only when close.
 public enum Suggestion {
     /// The closest candidate within a distance that scales with the name's length, or nil.
+    /// Between equally distant candidates, the one of the name's own length wins: a typo that
+    /// swaps two letters (`prinft`) means `printf`, not the shorter `print`.
     public static func closest<S: Sequence>(to name: String, among candidates: S) -> String? where S.Element == String {
         let limit = max(1, min(3, name.count / 3))
-        var best: (String, Int)?
+        var best: (name: String, distance: Int, lengthGap: Int)?
         for c in candidates where c != name {
             // Cheap length filter before the quadratic distance.
-            if abs(c.count - name.count) > limit { continue }
+            let gap = abs(c.count - name.count)
+            if gap > limit { continue }
             let d = editDistance(name, c)
-            if d <= limit, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+            guard d <= limit else { continue }
+            if let b = best, (b.distance, b.lengthGap, b.name) <= (d, gap, c) { continue }
+            best = (c, d, gap)
         }
-        return best?.0
+        return best?.name
     }
 
     /// Damerau-Levenshtein (optimal string alignment): a swap of two letters counts once.

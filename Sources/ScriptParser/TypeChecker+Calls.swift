@@ -20,9 +20,18 @@ extension TypeChecker {
         var args = rawArgs.map { a -> Expr in
             // str($1) is the argument as text, never parsed as a number.
             if name == "str", case .positional(let n) = a.kind { return positionalString(a, n) }
+            // str($1 + N) with a $1 that is not a number: bpftrace keeps such an argument as a
+            // string in memory, so the sum points N bytes into it.
+            if name == "str", case .binary(.add, let l, let r) = a.kind, case .positional(let n) = l.kind,
+               case .integer(let skip) = r.kind, n >= 1, n <= positionalArguments.count,
+               Int64(positionalArguments[n - 1]) == nil, !positionalArguments[n - 1].hasPrefix("0x") {
+                let text = positionalArguments[n - 1]
+                let bytes = Array(text.utf8.dropFirst(Int(min(skip, UInt64(text.utf8.count)))))
+                return Expr(.string(bytes), range: a.range, type: .string(capacity: bytes.count + 1))
+            }
             return checkExpr(a)
         }
-        if name == "str", case .string? = args.first?.kind, case .positional? = rawArgs.first?.kind {
+        if name == "str", case .string? = args.first?.kind, let raw = rawArgs.first, Self.isPositionalText(raw) {
             args[0].type = .string(capacity: max(args[0].type.size, 1))
         }
         out.kind = .call(name: name, args: args)
@@ -55,7 +64,7 @@ extension TypeChecker {
                 // str($1) is the argument's text and str(args->name) a tracepoint's string
                 // field (bpftrace accepts both); str() of any other string is a mistake.
                 var isFieldOrPositional = false
-                if case .positional? = rawArgs.first?.kind { isFieldOrPositional = true }
+                if let raw = rawArgs.first, Self.isPositionalText(raw) { isFieldOrPositional = true }
                 if case .tracepointField = args[0].kind { isFieldOrPositional = true }
                 guard isFieldOrPositional else {
                     diagnostics.append(.error(e.range,

@@ -164,6 +164,13 @@ extension TypeChecker {
         return Expr(.call(name: "strerror", args: [n]), range: e.range, type: .rendered(.errorText))
     }
 
+    /// `signame(n)`: the signal's name (`SIGKILL`), when printed; bcc's exitsnoop prints it
+    /// after a signal number. Not in bpftrace.
+    mutating func checkSigname(_ e: Expr, _ args: [Expr]) -> Expr {
+        guard argumentCount(e, "signame", args, 1...1), let n = integerArgument("signame", args[0]) else { return e }
+        return Expr(.call(name: "signame", args: [n]), range: e.range, type: .rendered(.signalName))
+    }
+
     /// `bswap(x)`: the bytes of `x` reversed, at the width of its type.
     mutating func checkBswap(_ e: Expr, _ args: [Expr]) -> Expr {
         guard argumentCount(e, "bswap", args, 1...1), let x = integerArgument("bswap", args[0]) else { return e }

@@ -39,7 +39,7 @@ extension TypeChecker {
             switch op {
             case .negate, .bitNot:
                 guard ta.type.isInteger else { return invalidOperand(out, op.rawValue, ta.type) }
-                out.type = op == .negate ? .int64 : ta.type
+                out.type = op == .negate ? SType.int64.withSign(ta.type.isSigned) : ta.type
             case .logicalNot:
                 guard ta.type.isInteger || ta.type.isPointer else { return invalidOperand(out, op.rawValue, ta.type) }
                 out.type = .uint64
@@ -64,7 +64,7 @@ extension TypeChecker {
             }
         case .map(let name, let keys):
             return checkMapRead(e, name: name, keys: keys)
-        case .increment(let target, let inc, let prefix):
+        case .increment(let target, let inc, let prefix, _):
             return checkIncrement(e, target, inc, prefix)
         case .tuple(let elements):
             let typed = elements.map { checkExpr($0) }
@@ -139,6 +139,14 @@ extension TypeChecker {
             return e
         }
         guard t.type != .none else { return e }
+        if case .pointer(let pointee, _) = t.type {
+            // C's pointer increment: one element further.
+            guard let size = byteSize(of: pointee), size > 0 else {
+                diagnostics.append(.error(e.range, "++ and -- need a pointer to a type with a size, got \(t.type)"))
+                return e
+            }
+            return Expr(.increment(t, increment: inc, prefix: prefix, step: size), range: e.range, type: t.type)
+        }
         guard t.type.isInteger else {
             diagnostics.append(.error(e.range, "++ and -- need an integer, got \(t.type)"))
             return e
@@ -244,7 +252,8 @@ extension TypeChecker {
             case .eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr:
                 out.type = .uint64
             default:
-                out.type = a.type.isSigned || b.type.isSigned ? .int64 : .uint64
+                // Unsigned unless both sides are signed: C's rule for 64-bit operands.
+                out.type = a.type.isSigned && b.type.isSigned ? .int64 : .uint64
             }
         default:
             diagnostics.append(.error(e.range,

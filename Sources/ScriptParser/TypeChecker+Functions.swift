@@ -39,6 +39,7 @@ extension TypeChecker {
         case "pton": return checkPton(e, args)
         case "macaddr": return checkMacaddr(e, args)
         case "strerror": return checkStrerror(e, args)
+        case "signame": return checkSigname(e, args)
         case "bswap": return checkBswap(e, args)
         case "path": return checkPath(e, args)
         case "time": return checkTime(e, args)
@@ -46,7 +47,11 @@ extension TypeChecker {
         case "cat", "system": return checkCatOrSystem(e, name, args)
         case "exit" where !args.isEmpty: return checkExitCode(e, args)
         case "signal": return checkSignal(e, args)
+        case "unwatch":
+            guard argumentCount(e, name, args, 1...1), let address = integerArgument(name, args[0]) else { return e }
+            return Expr(.call(name: name, args: [address]), range: e.range, type: .void)
         case "override": return checkOverride(e, args)
+        case "getopt": return checkGetopt(e, args)
         default: return nil
         }
     }
@@ -54,8 +59,8 @@ extension TypeChecker {
     /// Names offered in suggestions and accepted as functions.
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
-        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override",
+        "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "signame", "bswap", "path",
+        "time", "strftime", "cat", "system", "signal", "override", "getopt", "unwatch",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 
@@ -64,6 +69,11 @@ extension TypeChecker {
     /// The bytes of a string literal argument, or nil after reporting that one was expected.
     mutating func stringLiteral(_ e: Expr, _ name: String, _ arg: Expr) -> [UInt8]? {
         if case .string(let bytes) = arg.kind { return bytes }
+        // str($N): the command line's argument, known before the program runs.
+        if case .call(name: "str", args: let inner) = arg.kind, inner.count == 1, case .positional(let n) = inner[0].kind,
+           case .string(let bytes) = positionalString(inner[0], n).kind {
+            return bytes
+        }
         let typed = checkExpr(arg)
         diagnostics.append(.error(arg.range,
             "\(name)() expects a string literal (\(Self.kindWord(typed.type)) provided)"))
@@ -74,6 +84,8 @@ extension TypeChecker {
     mutating func integerLiteral(_ name: String, _ arg: Expr) -> UInt64? {
         if case .integer(let v) = arg.kind { return v }
         let typed = checkExpr(arg)
+        // $N is a literal too: its value is fixed on the command line.
+        if case .positional = arg.kind, case .integer(let v) = typed.kind { return v }
         if typed.type != .none {
             let provided = typed.type.isInteger ? "an expression" : Self.kindWord(typed.type)
             diagnostics.append(.error(arg.range, "\(name)() expects an integer literal (\(provided) provided)"))

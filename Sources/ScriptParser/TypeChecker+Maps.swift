@@ -8,7 +8,7 @@ extension TypeChecker {
     mutating func checkMapAssignment(_ stmt: Stmt, target: Expr, name: String, keys: [Expr], op: BinaryOp?,
                                      value: Expr) -> Stmt {
         guard let typedKeys = checkMapKeys(keys) else { return stmt }
-        let keyTypes = typedKeys.map(\.type)
+        let keyTypes = Self.mapKeyTypes(typedKeys)
         var valueType: MapValueType
         var v: Expr
         if case .call(let fn, let args) = value.kind, Self.aggregationFunctions.contains(fn) {
@@ -26,29 +26,35 @@ extension TypeChecker {
                 diagnostics.append(.error(value.range, "\(op?.rawValue ?? "")= needs an integer, got \(v.type)"))
                 return stmt
             }
+            if op == .add || op == .sub, case .plain(.pointer(let pointee, _))? = maps[name]?.value,
+               let size = byteSize(of: pointee), size > 1 {
+                // `@p += n` on a pointer moves n elements, as C (and bpftrace) scale it.
+                let scale = Expr(.integer(UInt64(size)), range: value.range, type: .int64)
+                v = Expr(.binary(.mul, v, scale), range: value.range, type: v.type.isSigned ? .int64 : .uint64)
+            }
             guard let plain = plainValueType(v) else {
                 diagnostics.append(.error(value.range, Self.notAValue(v.type, storedIn: "@" + name)))
                 return stmt
             }
             valueType = .plain(plain)
         }
-        guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range) else { return stmt }
+        guard let info = declareMap(name, keyTypes: keyTypes, value: valueType, at: target.range, keys: keys) else { return stmt }
         mapsWritten.insert(name)
         var t = Expr(.map(name: name, keys: typedKeys), range: target.range, type: .none)
         if case .plain(let pt) = info.value { t.type = pt }
         return Stmt(.assign(target: t, op: op, value: v), range: stmt.range)
     }
 
-    /// Types the keys of `@m[k1, k2]`: integers (widened to 64 bits) and strings.
+    /// Types the keys of `@m[k1, k2]`: integers, pointers and strings. The expressions keep
+    /// their own types (a cast's width decides how its value is truncated and extended);
+    /// `mapKeyTypes` gives the key slots' types.
     mutating func checkMapKeys(_ keys: [Expr]) -> [Expr]? {
         var out: [Expr] = []
         for k in keys {
-            var tk = checkExpr(k)
+            let tk = checkExpr(k)
             switch tk.type {
             case .none: return nil
-            case .integer(_, let signed): tk.type = .integer(bits: 64, signed: signed)
-            case .pointer: tk.type = .uint64
-            case .string, .rendered: break
+            case .integer, .pointer, .string, .rendered: break
             default:
                 diagnostics.append(.error(k.range, "\(tk.type) cannot be used as a map key"))
                 return nil
@@ -58,19 +64,33 @@ extension TypeChecker {
         return out
     }
 
+    /// Key slots hold integers widened to 64 bits, keeping their sign; pointers as uint64.
+    static func mapKeyTypes(_ keys: [Expr]) -> [SType] {
+        keys.map { k in
+            switch k.type {
+            case .integer(_, let signed): return .integer(bits: 64, signed: signed)
+            case .pointer: return .uint64
+            default: return k.type
+            }
+        }
+    }
+
     func plainValueType(_ v: Expr) -> SType? {
         switch v.type {
         case .integer(_, let signed): return .integer(bits: 64, signed: signed)
-        case .pointer: return .uint64
-        case .string, .tuple, .rendered: return v.type
+        // A pointer stays a pointer (printed as a number), so `@p += 1` and `@p->x` know its pointee.
+        case .pointer, .string, .tuple, .rendered: return v.type
         default: return nil
         }
     }
 
     /// Declares the map on first use; later uses must agree (strings may grow to the longest).
-    mutating func declareMap(_ name: String, keyTypes: [SType], value: MapValueType, at range: SourceRange) -> MapInfo? {
+    mutating func declareMap(_ name: String, keyTypes: [SType], value: MapValueType, at range: SourceRange,
+                             keys: [Expr] = []) -> MapInfo? {
         guard var info = maps[name] else {
-            let info = MapInfo(name: name, keyTypes: keyTypes, value: value, firstUse: range)
+            var info = MapInfo(name: name, keyTypes: keyTypes, value: value, firstUse: range)
+            info.keyRanges = keys.map(\.range)
+            info.keyNames = keys.map(Self.keyName)
             maps[name] = info
             mapOrder.append(name)
             return info
@@ -101,6 +121,18 @@ extension TypeChecker {
         return info
     }
 
+    /// The name a key expression gives its metric label: the builtin, variable or field it
+    /// reads, seen through `str()` and casts; nil for anything computed.
+    static func keyName(_ key: Expr) -> String? {
+        switch key.kind {
+        case .identifier(let name), .variable(let name), .field(_, let name, _): return name
+        case .cast(_, let inner): return keyName(inner)
+        case .call(let fn, let args) where args.count == 1 && ["str", "ksym", "usym", "kaddr", "uaddr", "ntop"].contains(fn):
+            return keyName(args[0])
+        default: return nil
+        }
+    }
+
     mutating func mismatch(_ name: String, _ have: MapValueType, _ want: MapValueType, _ range: SourceRange) -> MapInfo? {
         diagnostics.append(.error(range,
             "Type mismatch for @\(name): trying to assign value of type '\(want)' when map already contains a value of type '\(have)'"))
@@ -113,6 +145,7 @@ extension TypeChecker {
         for (x, y) in zip(a, b) {
             switch (x, y) {
             case (.integer, .integer): out.append(x)
+            case (.pointer, .pointer), (.pointer, .integer): out.append(x)
             case (.string(let n), .string(let m)): out.append(.string(capacity: max(n, m)))
             case (.tuple(let p), .tuple(let q)) where p.count == q.count:
                 guard let merged = mergeTypes(p, q) else { return nil }
@@ -185,8 +218,8 @@ extension TypeChecker {
                 "@\(name) holds a \(info.value)() aggregation, which is combined across CPUs only when printed; it cannot be read in a probe"))
             return e
         }
-        guard let info = declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64),
-                                    at: e.range),
+        guard let info = declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64),
+                                    at: e.range, keys: keys),
               case .plain(let t) = info.value else { return e }
         return Expr(.map(name: name, keys: typedKeys), range: e.range, type: t)
     }
@@ -210,7 +243,7 @@ extension TypeChecker {
         case "delete":
             guard argumentCount(e, fn, args, 1...1), let (name, keys) = mapArgument(args[0], allowKeys: true),
                   let typedKeys = checkMapKeys(keys),
-                  declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64), at: args[0].range) != nil
+                  declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64), at: args[0].range, keys: keys) != nil
             else { return out }
             out.kind = .call(name: fn, args: [Expr(.map(name: name, keys: typedKeys), range: args[0].range)])
             out.type = .void
@@ -224,7 +257,7 @@ extension TypeChecker {
         case "has_key":
             guard argumentCount(e, fn, args, 2...9), let (name, _) = mapArgument(args[0], allowKeys: false),
                   let typedKeys = checkMapKeys(Array(args.dropFirst())),
-                  declareMap(name, keyTypes: typedKeys.map(\.type), value: maps[name]?.value ?? .plain(.int64), at: e.range) != nil
+                  declareMap(name, keyTypes: Self.mapKeyTypes(typedKeys), value: maps[name]?.value ?? .plain(.int64), at: e.range) != nil
             else { return out }
             out.kind = .call(name: fn, args: [args[0]] + typedKeys)
             out.type = .uint64

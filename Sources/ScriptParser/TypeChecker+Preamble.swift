@@ -122,6 +122,9 @@ extension TypeChecker {
         let value: UInt64?
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
             value = UInt64(text.dropFirst(2), radix: 16)
+        } else if text.hasPrefix("0"), text.count > 1 {
+            // As C's strtoll with base 0, which bpftrace uses: a leading 0 means octal.
+            value = UInt64(text.dropFirst(), radix: 8)
         } else if text.hasPrefix("-"), let v = Int64(text) {
             value = UInt64(bitPattern: v)
         } else {

@@ -62,7 +62,7 @@ extension TypeChecker {
         case .kprobe, .kretprobe, .uprobe, .uretprobe: return "kprobe"
         case .usdt: return "usdt"
         case .fentry, .fexit: return "fentry"
-        case .profile, .interval, .perfEvent: return "perf_event"
+        case .profile, .interval, .perfEvent, .watchpoint: return "perf_event"
         }
     }
 

@@ -81,13 +81,8 @@ extension TypeChecker {
         return Expr(.call(name: "signal", args: [n]), range: e.range, type: .void)
     }
 
-    /// Linux's signal numbers by name (the same on x86-64 and arm64).
-    static let signalNumbers: [String: Int] = [
-        "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9,
-        "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17,
-        "CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25,
-        "VTALRM": 26, "PROF": 27, "WINCH": 28, "IO": 29, "PWR": 30, "SYS": 31,
-    ]
+    /// Linux's signal numbers by name (SignalNames.swift).
+    static var signalNumbers: [String: Int] { SignalNames.numbers }
 
     /// `override(rc)`: make the probed kernel function return `rc` without running it. Only
     /// kprobes on functions the kernel marks for error injection, with CONFIG_BPF_KPROBE_OVERRIDE.

@@ -24,6 +24,8 @@ public struct TypeChecker {
     var mapsWritten: Set<String> = []
     /// `$1…$N` as given on the command line.
     var positionalArguments: [String] = []
+    /// `getopt()` values from the command line (ScriptOptions.swift); defaults otherwise.
+    var scriptOptionValues: [String: ScriptOption.Value] = [:]
     /// `#define NAME body` bodies, parsed on first use; enum constants from the preamble.
     var defines: [String: String] = [:]
     var enumConstants: [String: Int64] = [:]
@@ -33,6 +35,11 @@ public struct TypeChecker {
     /// Per probe: where each variable was first assigned, and which were read (for warnings).
     var variableAssignments: [String: SourceRange] = [:]
     var variablesRead: Set<String> = []
+    /// Per probe: variables a later assignment made wider (a longer string, a tuple with one),
+    /// by name. A variable is declared by its first assignment; when a later one is wider, the
+    /// probe is checked again with the wider type from the start (`checkProbe`).
+    var widenedVariables: [String: SType] = [:]
+    var variableWidened = false
     var mapOrder: [String] = []
 
     /// Checks a parsed program. The result is nil when any error was found.
@@ -42,6 +49,7 @@ public struct TypeChecker {
         checker.settings = options.settings
         checker.source = source
         checker.positionalArguments = options.positionalArguments
+        checker.scriptOptionValues = options.scriptOptionValues
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
@@ -54,13 +62,14 @@ public struct TypeChecker {
     init(catalog: Catalog) { self.catalog = catalog }
 
     mutating func checkProgram(_ program: Program) -> [TypedProbe] {
-        let expander = ProbeExpander(catalog: catalog)
+        let expander = ProbeExpander(catalog: catalog, targetBinary: settings.targetBinary,
+                                     targetFiles: settings.targetFiles)
         var result: [TypedProbe] = []
         for probe in program.probes {
             var resolved: [ResolvedAttachPoint] = []
             var failed = false
             for ap in probe.attachPoints {
-                switch expander.expand(ap) {
+                switch expander.expand(substitutingPositionals(ap)) {
                 case .success(let list): resolved += list.filter { !resolved.contains($0) }
                 case .failure(let d): diagnostics.append(d); failed = true
                 }
@@ -93,6 +102,20 @@ public struct TypeChecker {
         self.format = format
         self.attachPoints = attachPoints
         self.probeName = attachPoints.first.map(\.description) ?? name
+        widenedVariables = [:]
+        let itemsBefore = diagnostics.items.count
+        // Each pass can only widen a variable, so this settles; the bound is a safety net.
+        for _ in 0..<8 {
+            variableWidened = false
+            let typed = checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+            if !variableWidened { return typed }
+            diagnostics.items.removeSubrange(itemsBefore...)
+        }
+        return checkProbeOnce(probe, attachPoints: attachPoints, format: format, name: name)
+    }
+
+    mutating func checkProbeOnce(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
+                                 name: String) -> TypedProbe? {
         scopes = [[:]]
         hasProbeContext = true
         inForBody = false
@@ -158,8 +181,15 @@ public struct TypeChecker {
             return Stmt(.whileLoop(condition: c, body: checkBlock(body)), range: stmt.range)
         case .unroll(let count, let body):
             let n = checkExpr(count)
-            if case .integer(let v) = n.kind, v >= 1, v <= 100 {
-            } else {
+            // bpftrace's messages, underlining `unroll (N)`.
+            let head = SourceRange(stmt.range.start, min(stmt.range.end, count.range.end + 1))
+            if case .integer(let v) = n.kind {
+                if v > 100 {
+                    diagnostics.append(.error(head, "unroll maximum value is 100"))
+                } else if v < 1 {
+                    diagnostics.append(.error(head, "unroll minimum value is 1"))
+                }
+            } else if n.type != .none {
                 diagnostics.append(.error(count.range, "unroll count must be an integer literal from 1 to 100"))
             }
             return Stmt(.unroll(count: n, body: checkBlock(body)), range: stmt.range)
@@ -259,11 +289,18 @@ public struct TypeChecker {
         if variableAssignments[name] == nil { variableAssignments[name] = target.range }
         if declared == nil {
             declared = v.type.isInteger ? .int64.withSign(v.type.isSigned) : v.type
+            if let wide = widenedVariables[name], let merged = Self.mergeTypes([wide], [declared ?? v.type])?.first {
+                declared = merged
+            }
             scopes[scopes.count - 1][name] = declared
         } else if let d = declared, !Self.assignable(v.type, to: d) {
             diagnostics.append(.error(stmt.range,
                 "Type mismatch for $\(name): trying to assign value of type '\(v.type)' when variable already contains a value of type '\(d)'"))
             return stmt
+        } else if let d = declared, let merged = Self.mergeTypes([d], [v.type])?.first, merged != d {
+            // `$a = ""; … $a = "hi"`: the variable must hold its longest value.
+            widenedVariables[name] = merged
+            variableWidened = true
         }
         var t = target
         t.type = declared ?? v.type

@@ -10,10 +10,15 @@ public struct TypedProgram: Sendable {
     }
 }
 
-/// What the command line adds to a script: `$1…$N`, and settings from the environment.
+/// What the command line adds to a script: `$1…$N`, `getopt()` values, and settings from
+/// the environment.
 public struct FrontEndOptions: Sendable {
     public var positionalArguments: [String] = []
+    /// Resolved by `ScriptOptionSet.values(from:)`; an option missing here takes its default.
+    public var scriptOptionValues: [String: ScriptOption.Value] = [:]
     public var settings = Settings()
+    /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
+    public var headers: HeaderSearch?
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
         self.settings = settings
@@ -36,12 +41,26 @@ public struct Settings: Sendable, Equatable {
     /// Bytes of the ring buffer events go through (power of two, page multiple); nil sizes it
     /// from the program's largest record.
     public var ringBufferSize: Int?
+    /// Ring buffer or perf event array (`--transport`; EventTransport.swift).
+    public var eventTransport = EventTransport.ringBuffer
     /// Entries each map can hold (BPFTRACE_MAP_KEYS_MAX / `max_map_keys`).
     public var maxMapKeys = 4096
+    /// The most bytes `cat()` prints of a file (BPFTRACE_CAT_BYTES_MAX), as bpftrace limits it.
+    public var catBytesMax = 10240
+    /// Attach points a program may have in all (BPFTRACE_MAX_PROBES): every probe costs kernel
+    /// memory and, when tracing stops, an RCU grace period to detach.
+    public var maxProbes = 512
     /// `-p PID`: probes fire only in this process (uprobes and USDT attach to it alone).
     public var targetPID: Int32?
     /// `-c CMD` was given, so `cpid` has a value.
     public var hasChildCommand = false
+    /// `-k` (1): report BPF helpers that fail at run time, except reads; `-kk` (2): every
+    /// helper, map lookups that find nothing included.
+    public var helperErrorChecks = 0
+    /// The `-p`/`-c` process's executable, as `watchpoint:FUNC+argN` names it.
+    public var targetBinary: String?
+    /// The files the -p process runs, or the -c command's executable.
+    public var targetFiles: [String] = []
     public init() {}
 
     /// bpftrace sizes its buffers in pages; one ring buffer of a power of two bytes stands in.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BPFCodegen
 import Glibc
 import ScriptParser
+import SystemCatalog
 import TraceRuntime
 
 /// The `swtrace` command: bpftrace's options, over swtrace's compiler and runtime.
@@ -11,10 +12,18 @@ struct Swtrace: ParsableCommand {
         commandName: "swtrace",
         abstract: "A bpftrace-compatible tracer: compiles a script to BPF and prints what the kernel sends back.",
         usage: """
-            swtrace [options] FILENAME
-            swtrace [options] -e 'program'
+            swtrace [options] FILENAME [ARGS…] [-- --NAME[=VALUE]…]
+            swtrace [options] - [ARGS…] < FILE     (the script on standard input)
+            swtrace [options] -e 'program' [ARGS…] [-- --NAME[=VALUE]…]
             swtrace -l [PATTERN]
+            """,
+        discussion: """
+            Words after -- that start with -- are the script's own options, read by its getopt() \
+            calls: --NAME=VALUE, or --NAME for a boolean. 'swtrace FILENAME -- --help' lists them.
             """)
+
+    /// What `-V`/`--version` prints: swtrace's own version and the bpftrace it follows.
+    static let version = "swtrace v0.1.0 (bpftrace v0.17.0 compatible)"
 
     @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "program"))
     var program: String?
@@ -31,11 +40,35 @@ struct Swtrace: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
     var dryRun = false
 
-    @Option(name: [.customShort("d"), .customLong("emit-llvm")], help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
+    @Option(name: .customLong("emit-llvm"), help: ArgumentHelp("Write the LLVM IR to FILE.", valueName: "FILE"))
     var emitLLVM: String?
+
+    @Flag(name: .customShort("d"), help: "Debug, without tracing: -d prints the LLVM IR; -dd also loads the program and prints the verifier's log.")
+    var debugLevel: Int
+
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print swtrace's version.")
+    var showVersion = false
+
+    @Flag(name: .customLong("info"), help: "Print the kernel's BPF support (measured) and how swtrace was built.")
+    var showInfo = false
+
+    @Flag(name: .customShort("k"), help: "-k: warn (with the script location) when a BPF helper fails at run time, except reads; -kk: every helper, reads and map lookups included.")
+    var helperChecks: Int
+
+    @Option(name: .customShort("I"), parsing: .singleValue, help: ArgumentHelp("Add DIR to the #include search path (searched before the system's).", valueName: "DIR"))
+    var includeDirectories: [String] = []
+
+    @Option(name: .customLong("include"), parsing: .singleValue, help: ArgumentHelp("Read FILE as if the script began with #include <FILE>.", valueName: "FILE"))
+    var forcedIncludes: [String] = []
+
+    @Flag(name: .customLong("usdt-file-activation"), help: "Activate USDT semaphores in every running process that maps the probed file, not only the -p/-c process.")
+    var usdtFileActivation = false
 
     @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the BPF object to FILE.", valueName: "FILE"))
     var emitELF: String?
+
+    @Option(name: .customLong("aot"), help: ArgumentHelp("Write FILE: an executable that runs this script without swtrace or LLVM (it takes -o -f -q -p -c -B -v).", valueName: "FILE"))
+    var aot: String?
 
     @Option(name: .customShort("o"), help: ArgumentHelp("Write the program's output to FILE.", valueName: "FILE"))
     var outputFile: String?
@@ -46,34 +79,59 @@ struct Swtrace: ParsableCommand {
     @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
     var outputFormat: String = "text"
 
+    @Option(name: .customLong("transport"),
+            help: ArgumentHelp("How events reach swtrace: ringbuf (BPF ring buffer, kernel 5.8+), perf (a perf event array, one buffer per CPU, as bpftrace 0.17 and bcc) or auto: ringbuf when the kernel has it.",
+                               valueName: "auto|ringbuf|perf"))
+    var transport: String = "auto"
+
     @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
     var noWarnings = false
 
     @Flag(name: .customLong("unsafe"), help: "Allow functions with side effects on the system: system(), signal(), override().")
     var unsafe = false
 
-    @Option(name: .customShort("p"), help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
-    var pid: Int32?
+    @Option(name: .customShort("p"), parsing: .unconditional, help: ArgumentHelp("Trace only process PID (uprobes and USDT attach to it); stop when it exits.", valueName: "PID"))
+    var pidArgument: String?
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Run CMD, held until every probe is attached (cpid is its pid); stop when it exits.", valueName: "CMD"))
     var command: String?
 
-    @Argument(help: ArgumentHelp("The script file (without -e), or the listing pattern with -l.", valueName: "FILENAME"))
+    @Option(name: .customLong("metrics-addr"), help: ArgumentHelp("Serve the maps to Prometheus at http://HOST:PORT/metrics while tracing (:PORT listens on 127.0.0.1).", valueName: "HOST:PORT"))
+    var metricsAddress: String?
+
+    @Argument(help: ArgumentHelp("The script file (without -e; '-' reads it from standard input), or the listing pattern with -l. What follows is $1, $2, ….", valueName: "FILENAME"))
     var arguments: [String] = []
 
     func run() throws {
-        if list { throw ExitCode(listProbes()) }
+        if showVersion {
+            print(Self.version)
+            return
+        }
+        if showInfo {
+            fputs(KernelFeatureReport.text(version: Self.version, llvm: ObjectEmitter.llvmVersion), stdout)
+            return
+        }
+        // bpftrace checks -p before anything else, the script file included.
+        let pid: Int32?
+        switch pidArgument.map(TargetPID.parse) {
+        case .failure(let message)?:
+            fputs("ERROR: \(message)\n", stderr)
+            throw ExitCode(1)
+        case .success(let value)?: pid = value
+        case nil: pid = nil
+        }
+        if list { throw ExitCode(listProbes(pid: pid)) }
         guard let source = try loadSource() else {
             fputs("USAGE: swtrace [options] FILENAME | -e 'program' | -l [PATTERN]\n", stderr)
             throw ExitCode(1)
         }
-        throw ExitCode(try trace(source))
+        throw ExitCode(try trace(source, pid: pid))
     }
 
-    func listProbes() -> Int32 {
+    func listProbes(pid: Int32?) -> Int32 {
         _ = TracefsCatalog.ensureTracefsMounted()
         do {
-            let text = try ProbeLister(catalog: TracefsCatalog()).list(pattern: arguments.first ?? program, verbose: verbose)
+            let text = try ProbeLister(catalog: TracefsCatalog(), targetPID: pid).list(pattern: arguments.first ?? program, verbose: verbose)
             fputs(text, stdout)
             return 0
         } catch {
@@ -83,42 +141,83 @@ struct Swtrace: ParsableCommand {
     }
 
     func loadSource() throws -> SourceFile? {
-        if let program { return SourceFile(name: "stdin", text: program) }
+        if let program {
+            if let e = ScriptFile.sizeError(program.utf8.count, name: "-e") {
+                fputs(e.message + "\n", stderr)
+                throw ExitCode(1)
+            }
+            return SourceFile(name: "stdin", text: program)
+        }
         guard let path = arguments.first else { return nil }
-        switch readFileContents(path) {
-        case .success(let bytes): return SourceFile(name: path, text: String(decoding: bytes, as: UTF8.self))
+        // `-`: the script comes on standard input, named "stdin" in messages as with -e.
+        let text = ScriptFile.read(path == "-" ? "/dev/stdin" : path, shownAs: path)
+            .flatMap { ScriptFile.decode($0, name: path == "-" ? "stdin" : path) }
+        switch text {
+        case .success(let source): return source
         case .failure(let e):
-            fputs("ERROR: could not read \(e)\n", stderr)
+            fputs(e.message + "\n", stderr)
             throw ExitCode(1)
         }
     }
 
-    func trace(_ source: SourceFile) throws -> Int32 {
-        guard outputFormat == "text" || outputFormat == "json" else {
-            fputs("ERROR: -f takes text or json, not '\(outputFormat)'\n", stderr)
+    /// The flags the runtime takes, shared with AOT executables.
+    func runtimeFlags(pid: Int32?) -> RuntimeFlags {
+        var flags = RuntimeFlags()
+        flags.quiet = quiet
+        flags.verbose = verbose || debugLevel > 1
+        flags.outputFile = outputFile
+        flags.format = outputFormat
+        flags.buffering = buffering
+        flags.pid = pid
+        flags.command = command
+        flags.dryRun = dryRun || debugLevel > 1
+        flags.metricsAddress = metricsAddress
+        return flags
+    }
+
+    func trace(_ source: SourceFile, pid: Int32?) throws -> Int32 {
+        let optionValues: [String: ScriptOption.Value]
+        switch scriptOptionValues(source) {
+        case .values(let v): optionValues = v
+        case .exit(let code): return code
+        }
+        let flags = runtimeFlags(pid: pid)
+        if let problem = flags.problem {
+            fputs("ERROR: \(problem)\n", stderr)
             return 1
         }
         // Without the rights, tracefs reads fail too and would look like "tracepoint not found".
-        let compileOnly = (emitLLVM != nil || emitELF != nil) && !dryRun
+        let compileOnly = (emitLLVM != nil || emitELF != nil || aot != nil || debugLevel == 1) && !dryRun
         if !compileOnly, !Privileges.canLoadBPF() {
             fputs("ERROR: \(Privileges.missingMessage)\n", stderr)
             return 1
         }
-        guard let mode = OutputStream.Buffering(rawValue: buffering) else {
-            fputs("ERROR: -B takes line, full or none, not '\(buffering)'\n", stderr)
-            return 1
-        }
         _ = TracefsCatalog.ensureTracefsMounted()
         let timing = PhaseTiming(enabled: getenv("SWTRACE_TIMING") != nil)
-        if pid != nil, command != nil {
-            fputs("ERROR: -p and -c cannot be used together\n", stderr)
+        var settings = Settings()
+        if case .failure(let e) = EnvironmentSettings.read(into: &settings) {
+            fputs("ERROR: \(e.message)\n", stderr)
             return 1
         }
-        var settings = Self.settingsFromEnvironment()
+        if transport == "auto" {
+            settings.eventTransport = EventTransport.kernelDefault
+        } else if let chosen = EventTransport(rawValue: transport) {
+            settings.eventTransport = chosen
+        } else {
+            fputs("ERROR: --transport takes auto, ringbuf or perf, not '\(transport)'\n", stderr)
+            return 1
+        }
         settings.targetPID = pid
         settings.hasChildCommand = command != nil
         settings.unsafe = unsafe
-        let frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        settings.helperErrorChecks = min(helperChecks, 2)
+        settings.targetBinary = pid.flatMap(TargetExecutable.of(pid:)) ?? command.flatMap(TargetExecutable.of(command:))
+        settings.targetFiles = pid.map(ProcessBinaries.of(pid:)) ?? settings.targetBinary.map { [$0] } ?? []
+        var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
+        frontEndOptions.scriptOptionValues = optionValues
+        frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
+            try? String(decoding: readFileContents(path).get(), as: UTF8.self)
+        }
         let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: frontEndOptions)
         let shown = noWarnings ? Diagnostics(diagnostics.errors) : diagnostics
         fputs(DiagnosticRenderer.render(shown, in: source), stderr)
@@ -127,7 +226,7 @@ struct Swtrace: ParsableCommand {
 
         let artifact: Artifact
         do {
-            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil))
+            artifact = try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: emitLLVM != nil || debugLevel > 0))
         } catch let e as CodegenError {
             if let range = e.range {
                 fputs(DiagnosticRenderer.render(.error(range, e.message), in: source), stderr)
@@ -139,24 +238,10 @@ struct Swtrace: ParsableCommand {
         timing.mark("codegen")
         if let path = emitLLVM, !writeFile(path, Array((artifact.llvmIR ?? "").utf8)) { return 1 }
         if let path = emitELF, !writeFile(path, artifact.object) { return 1 }
-        if (emitLLVM != nil || emitELF != nil), !dryRun { return 0 }
-
-        do {
-            let output = try outputFile.map { try OutputStream(path: $0, buffering: mode) } ?? OutputStream(buffering: mode)
-            var options = TraceSession.Options()
-            options.quiet = quiet
-            options.verbose = verbose
-            options.format = outputFormat == "json" ? JSONOutputFormat() : TextOutputFormat()
-            options.process = pid.map { .pid($0) } ?? command.map { .command($0) } ?? .none
-            let session = try TraceSession(artifact: artifact, source: source, output: output, options: options)
-            timing.mark("load")
-            if dryRun { return 0 }
-            return try session.run()
-        } catch let e as RuntimeError {
-            fputs("ERROR: \(e.message)\n", stderr)
-            if verbose, let detail = e.detail { fputs(detail, stderr) }
-            return 1
-        }
+        if debugLevel > 0 { fputs(artifact.llvmIR ?? "", stdout) }
+        if let path = aot, !writeAOT(artifact.compiled, to: path) { return 1 }
+        if compileOnly { return 0 }
+        return TraceLaunch.run(artifact.compiled, flags: flags, relocation: .objectBTF) { timing.mark("load") }
     }
 
     /// `$1…$N`: what follows the script file, or every argument with `-e`.
@@ -164,19 +249,22 @@ struct Swtrace: ParsableCommand {
         program == nil ? Array(arguments.dropFirst()) : arguments
     }
 
-    /// bpftrace's environment variables (0.17 names and the later ones).
-    static func settingsFromEnvironment() -> Settings {
-        var settings = Settings()
-        func number(_ names: String...) -> Int? {
-            for name in names {
-                if let raw = getenv(name), let v = Int(String(cString: raw)), v > 0 { return v }
-            }
-            return nil
+    /// `--aot FILE`: the AOT runtime built beside this executable, with the trace appended.
+    func writeAOT(_ trace: CompiledTrace, to path: String) -> Bool {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let me = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "swtrace"
+        let runtime = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/swtrace-runtime"
+        do {
+            try EmbeddedTrace.write(trace, runtime: runtime, to: path)
+            return true
+        } catch let e as RuntimeError {
+            fputs("ERROR: \(e.message)\n", stderr)
+            return false
+        } catch {
+            fputs("ERROR: \(error)\n", stderr)
+            return false
         }
-        if let v = number("BPFTRACE_STRLEN", "BPFTRACE_MAX_STRLEN") { settings.stringLength = min(v, Settings.maxStringLength) }
-        if let v = number("BPFTRACE_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS") { settings.maxMapKeys = v }
-        if let v = number("BPFTRACE_PERF_RB_PAGES") { settings.ringBufferSize = Settings.ringBufferBytes(pages: v) }
-        return settings
     }
 
     func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {

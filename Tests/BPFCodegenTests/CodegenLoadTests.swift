@@ -1,4 +1,6 @@
 import XCTest
+import SystemCatalog
+import TestSupport
 import BPFCodegen
 import ScriptParser
 import TraceRuntime
@@ -38,7 +40,7 @@ final class CodegenLoadTests: XCTestCase {
         for (name, text) in Self.scripts {
             let artifact = try compile(text)
             do {
-                _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+                _ = try LoadedObject(trace: artifact.compiled)
             } catch let e as RuntimeError {
                 XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
             }

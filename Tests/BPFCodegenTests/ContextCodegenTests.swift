@@ -1,4 +1,5 @@
 import XCTest
+import SystemCatalog
 import BPFCodegen
 import ScriptParser
 @testable import TraceRuntime
@@ -23,7 +24,7 @@ final class ContextCodegenTests: XCTestCase {
     private func load(_ name: String, _ text: String) throws {
         let artifact = try compile(text)
         do {
-            _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+            _ = try LoadedObject(trace: artifact.compiled)
         } catch let e as RuntimeError {
             XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
         }

@@ -1,4 +1,6 @@
 import XCTest
+import SystemCatalog
+import TestSupport
 import BPFCodegen
 import ScriptParser
 import TraceRuntime
@@ -44,7 +46,7 @@ final class FunctionsCodegenTests: XCTestCase {
         for (name, text) in Self.scripts {
             let artifact = try compile(text)
             do {
-                _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+                _ = try LoadedObject(trace: artifact.compiled)
             } catch let e as RuntimeError {
                 XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
             }
@@ -55,7 +57,7 @@ final class FunctionsCodegenTests: XCTestCase {
         try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
         let text = #"t:syscalls:sys_enter_kill /comm == "swtrace-none"/ { signal("SIGUSR1"); signal(args->sig); system("echo %d", pid); }"#
         let artifact = try compile(text, unsafe: true)
-        XCTAssertNoThrow(try LoadedObject(artifact: artifact, source: SourceFile(name: "unsafe", text: text)))
+        XCTAssertNoThrow(try LoadedObject(trace: artifact.compiled))
     }
 
     /// A 1024-byte string used as key, value and comparison operand lives in the scratch map,

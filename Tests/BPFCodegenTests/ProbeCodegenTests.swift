@@ -1,4 +1,6 @@
 import XCTest
+import SystemCatalog
+import TestSupport
 import BPFCodegen
 import ScriptParser
 @testable import TraceRuntime
@@ -24,7 +26,7 @@ final class ProbeCodegenTests: XCTestCase {
 
     private func load(_ name: String, _ artifact: Artifact, _ text: String) {
         do {
-            _ = try LoadedObject(artifact: artifact, source: SourceFile(name: name, text: text))
+            _ = try LoadedObject(trace: artifact.compiled)
         } catch let e as RuntimeError {
             XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
         } catch {
@@ -95,7 +97,7 @@ final class ProbeCodegenTests: XCTestCase {
         try requireRoot()
         let text = #"fentry:vfs_read { printf("%d\n", args.count); }"#
         do {
-            _ = try LoadedObject(artifact: try compile(text), source: SourceFile(name: "t", text: text))
+            _ = try LoadedObject(trace: try compile(text).compiled)
             throw XCTSkip("this kernel loads fentry programs")
         } catch let e as RuntimeError {
             XCTAssertEqual(e.message, "fentry/fexit are not available on this kernel (it refuses to load programs bound to kernel functions: Operation not permitted): cannot load kfunc:vmlinux:vfs_read")
@@ -149,9 +151,13 @@ final class ProbeCodegenTests: XCTestCase {
             let manifest = try compile(text).manifest
             XCTAssertEqual(manifest.programs.count, 1, text)
             XCTAssertGreaterThan(manifest.programs.first?.attachPoints.count ?? 0, 5, text)
-            // Each attach point's cookie keys its names in probe_strings.
-            let strings = AttachCookies.probeStrings(manifest)
-            XCTAssertEqual(strings.count, 2 * (manifest.programs.first?.attachPoints.count ?? 0))
+            // Each attach point has its own cookie, which keys its names in probe_strings.
+            let program = try XCTUnwrap(manifest.programs.first)
+            XCTAssertEqual(Set(program.cookies).count, program.attachPoints.count, text)
+            let strings = try XCTUnwrap(manifest.probeStrings, text)
+            XCTAssertEqual(strings.entries.count, 2 * program.attachPoints.count)
+            XCTAssertEqual(strings.entries.first { $0.key == UInt32(program.cookies[1] * 2) }?.text,
+                           program.attachPoints[1].description)
         }
         // fentry programs are bound to one function each.
         let fentry = try compile("fentry:vfs_read* { }").manifest

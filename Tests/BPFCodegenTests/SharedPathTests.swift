@@ -36,7 +36,7 @@ final class SharedPathTests: XCTestCase {
     func testTheSharedPathsPassTheVerifier() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
         let artifact = try compile()
-        XCTAssertNoThrow(try LoadedObject(artifact: artifact, source: SourceFile(name: "shared.st", text: script)))
+        XCTAssertNoThrow(try LoadedObject(trace: artifact.compiled))
     }
 }
 

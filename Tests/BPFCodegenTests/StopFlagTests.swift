@@ -28,7 +28,7 @@ final class StopFlagTests: XCTestCase {
         try XCTSkipUnless(getuid() == 0, "needs root to attach BPF programs")
         let text = "t:syscalls:sys_enter_getppid /pid == \(getpid())/ { @n = count(); @last[tid] = nsecs; }"
         let artifact = try compile(text)
-        let object = try LoadedObject(artifact: artifact, source: SourceFile(name: "stop.st", text: text))
+        let object = try LoadedObject(trace: artifact.compiled)
         XCTAssertEqual(try ProbeAttacher(object: object).attachAll(), 1)
         let reader = MapReader(object: object)
         func printed() -> String {

@@ -398,7 +398,7 @@ final class ErrorTests: XCTestCase {
         let result = try runSwtrace([path])
         XCTAssertEqual(result.status, 1, "\(result)")
         XCTAssertEqual(result.stdout, "")
-        XCTAssertEqual(result.stderr, "ERROR: could not read \(path): No such file or directory\n")
+        XCTAssertEqual(result.stderr, "ERROR: failed to open file '\(path)': No such file or directory\n")
     }
 
     /// bpftrace 0.17 prints "Log: cannot resolve location before calling set_source()" and a parse error.
@@ -416,7 +416,7 @@ final class ErrorTests: XCTestCase {
         let result = try runSwtrace([path], user: "nobody")
         XCTAssertEqual(result.status, 1, "\(result)")
         XCTAssertEqual(result.stdout, "")
-        XCTAssertEqual(result.stderr, "ERROR: could not read \(path): Permission denied\n")
+        XCTAssertEqual(result.stderr, "ERROR: failed to open file '\(path)': Permission denied\n")
     }
 
     // MARK: The kernel says no

@@ -25,12 +25,20 @@ final class ExamplesTests: XCTestCase {
     }
 
     static let expectations: [String: Expectation] = [
+        "bootstrap.st": Expectation(
+            workload: runAsToken("/bin/sleep", "0.05"),
+            lines: [#"TIME +EVENT COMM +PID +PPID +FILENAME/EXIT CODE"#,
+                    #"\d\d:\d\d:\d\d EXEC  TOKEN +\d+ +\d+ +/tmp/.*/TOKEN"#,
+                    #"\d\d:\d\d:\d\d EXIT  TOKEN +\d+ +\d+ +\[0\] \(\d+ms\)"#]),
         "execsnoop.st": Expectation(
             workload: #"/bin/echo "$1" one "two three" > /dev/null"#,
-            lines: [#"PID +COMM +ARGS"#, #"\d+ +sh +/bin/echo TOKEN one two three"#]),
+            lines: [#"PCOMM +PID +PPID +RET ARGS"#, #"echo +\d+ +\d+ +0 /bin/echo TOKEN one two three"#]),
+        "exec-exporter.st": Expectation(
+            workload: runAsToken("/bin/sleep", "0.05"),
+            lines: [#"@execs\[TOKEN\]: 1"#, #"@lifetime_ms: ?"#, #"\[32, 64\) +\d+ \|@*\s*\|"#]),
         "exitsnoop.st": Expectation(
             workload: runAsToken("/bin/true"),
-            lines: [#"PID +COMM +PRIO"#, #"\d+ +TOKEN +\d+"#]),
+            lines: [#"PCOMM +PID +PPID +TID +AGE\(s\) +EXIT_CODE *"#, #"TOKEN +\d+ +\d+ +\d+ +\d+\.\d\d +0"#]),
         "opensnoop.st": Expectation(
             workload: #"cat "/tmp/$1-missing" 2> /dev/null; true"#,
             lines: [#"PID +COMM +FLAGS PATH"#, #"\d+ +cat +[0-7]{7} /tmp/TOKEN-missing"#]),
@@ -100,11 +108,18 @@ final class ExamplesTests: XCTestCase {
     /// on SIGINT with status 0 and nothing unexpected on stderr.
     func testEveryExampleTracesItsWorkload() throws {
         try requireRoot()
+        // Each example through both transports (EventTransport): the same lines.
+        for transport in ["ringbuf", "perf"] {
+            try traceEveryExample(transport: transport)
+        }
+    }
+
+    private func traceEveryExample(transport: String) throws {
         for file in try exampleFiles() {
             guard let expectation = Self.expectations[file] else { continue }   // reported by testEveryExampleHasAnExpectation
             let token = String(format: "swt%06x", UInt32.random(in: 0...0xffffff))
             let regexes = try expectation.lines.map { try wholeLine($0, token: token) }
-            let swtrace = try startSwtrace([examplesFolder.appendingPathComponent(file).path])
+            let swtrace = try startSwtrace(["--transport=\(transport)", examplesFolder.appendingPathComponent(file).path])
             let workload = try runWorkload(["/bin/sh", "-c", expectation.workload, "sh", token], timeout: 10)
             XCTAssertEqual(workload.status, 0, "\(file): the workload failed: \(workload.stderr)")
             swtrace.waitForOutput(timeout: 5) { out in regexes.allSatisfy { self.matches($0, out) } }
@@ -112,7 +127,7 @@ final class ExamplesTests: XCTestCase {
             XCTAssertEqual(result.status, 0, "\(file): \(result)")
             XCTAssertTrue(result.stderr.hasPrefix("Attached "), "\(file): stderr: \(result.stderr)")
             for (pattern, regex) in zip(expectation.lines, regexes) where !matches(regex, result.stdout) {
-                XCTFail("\(file): no line matches /\(pattern)/ (TOKEN = \(token)); stdout:\n\(result.stdout.suffix(3000))")
+                XCTFail("\(file) over \(transport): no line matches /\(pattern)/ (TOKEN = \(token)); stdout:\n\(result.stdout.suffix(3000))")
             }
             for pattern in expectation.noLines {
                 let regex = try wholeLine(pattern, token: token)

@@ -352,7 +352,7 @@ final class ExecTracingTests: XCTestCase {
 
     func testEmitLLVMWritesIR() throws {
         try requireRoot()
-        for option in ["--emit-llvm", "-d"] {
+        for option in ["--emit-llvm"] {
             let path = temporaryPath(".ll")
             let result = try runSwtrace([option, path, "-e", Self.execOneLiner])
             XCTAssertEqual(result.status, 0, "\(option): \(result)")

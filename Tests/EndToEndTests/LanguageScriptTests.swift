@@ -22,10 +22,16 @@ final class LanguageScriptTests: XCTestCase {
             let text = try String(contentsOf: script, encoding: .utf8)
             let args = text.split(separator: "\n").first { $0.hasPrefix("// args: ") }
                 .map { $0.dropFirst(9).split(separator: " ").map(String.init) } ?? []
-            let (status, stdout, stderr) = try run([ "-q", script.path] + args)
-            XCTAssertEqual(status, 0, "\(script.lastPathComponent): \(stderr)")
-            // The compare script stores output with its trailing newlines folded to one.
-            XCTAssertEqual(Self.trimmed(stdout), Self.trimmed(expected), script.lastPathComponent)
+            // Options placed before the script, as scripts/compare-with-bpftrace places them.
+            let flags = text.split(separator: "\n").first { $0.hasPrefix("// flags: ") }
+                .map { $0.dropFirst(10).split(separator: " ").map(String.init) } ?? []
+            // The same output through either transport (EventTransport).
+            for transport in ["ringbuf", "perf"] {
+                let (status, stdout, stderr) = try run(["-q", "--transport=\(transport)"] + flags + [script.path] + args)
+                XCTAssertEqual(status, 0, "\(script.lastPathComponent) over \(transport): \(stderr)")
+                // The compare script stores output with its trailing newlines folded to one.
+                XCTAssertEqual(Self.trimmed(stdout), Self.trimmed(expected), "\(script.lastPathComponent) over \(transport)")
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 import XCTest
-@testable import TraceRuntime
+import TestSupport
+@testable import SystemCatalog
 
 /// Every probe type this kernel supports, attached and fired, per attach-point form; `-c` and
 /// `-p`; and the one-sentence failures for the types it does not (kprobes compiled out, fentry
@@ -11,7 +12,7 @@ final class ProbeTypesTests: XCTestCase {
 
     override func setUpWithError() throws {
         try requireRoot()
-        binary = try ProbeTypesTestProgram.path()
+        binary = try ProbeTestProgram.path()
     }
 
     /// Runs swtrace with `-c COMMAND` to completion: it must exit by itself when the command does.
@@ -149,7 +150,7 @@ final class ProbeTypesTests: XCTestCase {
     }
 
     func testProfileFiresOnEveryCPUAndIntervalOnOne() throws {
-        let cpus = Set(ProbeAttacher.onlineCPUs())
+        let cpus = Set(KernelFeatures.onlineCPUs())
         let swtrace = try startSwtrace(["-e", #"profile:hz:199 { printf("profile %d\n", cpu); } interval:ms:100 { printf("%s %d\n", probe, cpu); }"#])
         func seen(_ text: String) -> Set<Int> {
             Set(text.split(separator: "\n").filter { $0.hasPrefix("profile ") }.compactMap { Int($0.dropFirst(8)) })

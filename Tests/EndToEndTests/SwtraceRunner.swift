@@ -225,9 +225,10 @@ final class SwtraceProcess {
     /// Until when a start that failed because the binary was being linked is retried.
     private let busyDeadline = Date().addingTimeInterval(120)
 
-    init(arguments: [String], user: String? = nil) throws {
+    /// `executable` is swtrace, or an AOT executable it wrote (same flags, same output).
+    init(arguments: [String], user: String? = nil, executable: String = SwtraceRunner.binaryPath) throws {
         self.arguments = arguments
-        var argv = [SwtraceRunner.binaryPath] + arguments
+        var argv = [executable] + arguments
         if let user {
             guard let setpriv = SwtraceRunner.setprivPath else {
                 throw SwtraceRunnerError("setpriv (util-linux) is needed to run swtrace as another user")
@@ -313,9 +314,9 @@ extension XCTestCase {
 
     /// Starts swtrace with `arguments` and, unless told not to, waits until it has attached.
     /// The process is killed when the test ends, whatever the outcome.
-    func startSwtrace(_ arguments: [String], waitForAttached: Bool = true,
+    func startSwtrace(_ arguments: [String], waitForAttached: Bool = true, executable: String = SwtraceRunner.binaryPath,
                       timeout: TimeInterval = SwtraceRunner.attachTimeout) throws -> SwtraceProcess {
-        let process = try SwtraceProcess(arguments: arguments)
+        let process = try SwtraceProcess(arguments: arguments, executable: executable)
         addTeardownBlock { process.kill() }
         if waitForAttached { try process.waitForAttached(timeout: timeout) }
         return process
@@ -323,9 +324,9 @@ extension XCTestCase {
 
     /// Runs swtrace to completion (for runs that end by themselves: errors, listings, `exit()`,
     /// `--dry-run`). `user` runs it as that user (e.g. "nobody") through setpriv.
-    func runSwtrace(_ arguments: [String], user: String? = nil,
+    func runSwtrace(_ arguments: [String], user: String? = nil, executable: String = SwtraceRunner.binaryPath,
                     timeout: TimeInterval = SwtraceRunner.attachTimeout) throws -> SwtraceResult {
-        let process = try SwtraceProcess(arguments: arguments, user: user)
+        let process = try SwtraceProcess(arguments: arguments, user: user, executable: executable)
         addTeardownBlock { process.kill() }
         return try process.waitForExit(timeout: timeout)
     }

@@ -95,6 +95,8 @@ final class FunctionsCheckTests: XCTestCase {
         XCTAssertEqual(try typeOf("strftime(\"%H\", nsecs)").type, .rendered(.timestamp(format: "%H")))
         XCTAssertEqual(try typeOf("ntop(1)").type.size, 24)
         XCTAssertEqual(try typeOf("username").type, .rendered(.username))
+        XCTAssertEqual(try typeOf("signame(9)").type, .rendered(.signalName))
+        XCTAssertEqual(try typeOf("signame(9)").type.size, 8)
         XCTAssertEqual(try typeOf("bswap((uint16)1)").type, .integer(bits: 16, signed: false))
         XCTAssertEqual(try typeOf("rand").type, .uint32)
         XCTAssertEqual(try typeOf("(kstack, 1)").type.size, 24)

@@ -1,4 +1,4 @@
-import BPFCodegen
+import TraceContract
 import ScriptParser
 import XCTest
 

@@ -1,8 +1,10 @@
-import BPFCodegen
+import TraceContract
+import SystemCatalog
 import Glibc
 import ScriptParser
 import XCTest
 @testable import TraceRuntime
+@testable import SystemCatalog
 
 /// Symbol tables and the text of rendered values (ValueRenderer), without a kernel: kallsyms
 /// and maps files given as text, values given as raw bytes.
@@ -112,6 +114,13 @@ final class SymbolizationTests: XCTestCase {
         XCTAssertEqual(render(.kernelSymbol, [0]), "0", "a null pointer prints as C++ streams print it")
         XCTAssertEqual(render(.kernelSymbol, [0x1234]), "0x1234")
         XCTAssertEqual(render(.errorText, [2]), "No such file or directory")
+        XCTAssertEqual(render(.signalName, [15]), "SIGTERM")
+        XCTAssertEqual(render(.signalName, [9]), "SIGKILL")
+        XCTAssertEqual(render(.signalName, [34]), "SIGRTMIN")
+        XCTAssertEqual(render(.signalName, [36]), "SIGRTMIN+2")
+        XCTAssertEqual(render(.signalName, [64]), "SIGRTMAX")
+        XCTAssertEqual(render(.signalName, [0]), "UNKNOWN")
+        XCTAssertEqual(render(.signalName, [UInt64(bitPattern: -1)]), "UNKNOWN")
         XCTAssertEqual(render(.username, [0]), "root")
         XCTAssertEqual(render(.username, [4_000_000_000]), "4000000000", "a uid without a name prints as a number")
     }

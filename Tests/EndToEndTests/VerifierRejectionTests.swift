@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// A program the verifier refuses: the probe, the script line, one sentence on the cause, the
+/// verifier's own words after it, and the raw log only with -v.
+final class VerifierRejectionTests: XCTestCase {
+    private func rejection(_ script: String, verbose: Bool = false) throws -> SwtraceResult {
+        try requireRoot()
+        let result = try runSwtrace((verbose ? ["-v"] : []) + ["--dry-run", "-e", script], timeout: 120)
+        XCTAssertEqual(result.status, 1, "\(result)")
+        XCTAssertEqual(result.stdout, "")
+        return result
+    }
+
+    func testLoopTooLongToVerify() throws {
+        let script = "t:syscalls:sys_enter_getppid {\n  $i = 0;\n  while ($i < 3000000) { $i++; @x[$i] = 1; }\n}"
+        let result = try rejection(script)
+        // The line is the last one the verifier's line info names before it gave up: inside
+        // the probe (the loop's set-up or the loop itself), never line 1's header alone.
+        XCTAssertTrue(result.stderr.hasPrefix("ERROR: the kernel's BPF verifier rejected probe t:syscalls:sys_enter_getppid at stdin:2: ")
+                      || result.stderr.hasPrefix("ERROR: the kernel's BPF verifier rejected probe t:syscalls:sys_enter_getppid at stdin:3: "),
+                      result.stderr)
+        XCTAssertTrue(result.stderr.contains("a loop has too many iterations for the verifier to follow (it checks every one): lower its bound")
+                      || result.stderr.contains("or a loop has too many iterations for the verifier to follow"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("(verifier: "), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+    }
+
+    func testLoopThatNeverEnds() throws {
+        let result = try rejection("BEGIN {\n  while (1) { }\n}")
+        XCTAssertTrue(result.stderr.hasPrefix("ERROR: the kernel's BPF verifier rejected probe BEGIN at stdin:"), result.stderr)
+        XCTAssertTrue(result.stderr.contains(": a loop never ends: its condition does not change from one iteration to the next (verifier: infinite loop detected at insn"),
+                      result.stderr)
+        XCTAssertTrue(result.stderr.hasSuffix(" (run with -v for the verifier log)\n"), result.stderr)
+    }
+
+    /// -v adds the raw verifier log, instruction dump included.
+    func testVerboseShowsTheRawLog() throws {
+        let result = try rejection("BEGIN {\n  while (1) { }\n}", verbose: true)
+        XCTAssertTrue(result.stderr.contains("-- BEGIN PROG LOAD LOG --"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("infinite loop detected at insn"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("ERROR: the kernel's BPF verifier rejected probe BEGIN"), result.stderr)
+    }
+}
