@@ -81,7 +81,7 @@ extension IRGen {
             guard let created = state.function else { return nil }
             let noinline = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("noinline", 8), 0)
             LLVMAddAttributeAtIndex(created, UInt32.max /* function index */, noinline)
-            _ = emitFunction(state, at: range) {
+            emitFunction(state, at: range) {
                 setSharedLocation()
                 LLVMBuildRet(builder, histBucket(LLVMGetParam(created, 0)))
             }
