@@ -58,7 +58,7 @@ extension IRGen {
     func withEntry(_ map: LLVMValueRef, _ key: LLVMValueRef, initial: LLVMValueRef,
                    _ body: (LLVMValueRef) throws -> Void) rethrows {
         // The shared subprogram (IRGen+MapEntry); the inline path below only if it is missing.
-        if let entry = mapEntry(map, key, initial: initial) {
+        if let entry = entryCreatingShared(map, key, initial: initial) {
             let present = appendBlock("map.present"), done = appendBlock("map.done")
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
             LLVMPositionBuilderAtEnd(builder, present)
@@ -222,7 +222,7 @@ extension IRGen {
         }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
         // The shared subprogram creates the entry from the zero map itself (IRGen+MapEntry).
-        if let entry = mapEntry(map, key, initial: nil) {
+        if let entry = entryCreatingShared(map, key, initial: nil) {
             let present = appendBlock("agg.present"), done = appendBlock("agg.done")
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
             LLVMPositionBuilderAtEnd(builder, present)

@@ -104,6 +104,10 @@ public struct JSONOutputFormat: OutputFormat {
         return out
     }
 
+    /// What `appendMessage(type: "printf", …)` writes before and after the escaped text.
+    static let printfPrefix: [UInt8] = Array(#"{"type": "printf", "data": ""#.utf8)
+    static let messageSuffix: [UInt8] = Array("\"}\n".utf8)
+
     /// `{"type": T, "data": "escaped text"}` and a newline, appended to `out`.
     static func appendMessage(type: StaticString, _ text: [UInt8], into out: inout [UInt8]) {
         func append(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
