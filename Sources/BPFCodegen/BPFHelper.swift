@@ -24,6 +24,7 @@ enum BPFHelper: UInt64 {
     case jiffies64 = 118
     case ringbufReserve = 131
     case ringbufSubmit = 132
+    case ringbufDiscard = 133
     case dPath = 147
     case forEachMapElem = 164
     case loop = 181

@@ -74,6 +74,15 @@ extension IRGen {
         }
     }
 
+    /// Gives up a record that will not be sent. Only a ring-buffer reservation is held (and the
+    /// verifier refuses a program that can exit holding one); the per-CPU buffer is not.
+    func discardRecord(_ record: LLVMValueRef) {
+        switch program.settings.eventTransport {
+        case .ringBuffer: m.callHelper(.ringbufDiscard, returns: m.void, [record, m.const64(0)])
+        case .perfEventArray: break
+        }
+    }
+
     /// A `for` callback's fourth argument: under the perf transport, a stack slot holding the
     /// caller's output context, so `printf` in the body can send records.
     func callbackOutputContext() -> LLVMValueRef {

@@ -10,6 +10,18 @@ extension IRGen {
             try emitCall(e, function, args: args)
             return
         }
+        if case .ternary(let c, let a, let b) = e.kind, e.type == .void {
+            let yes = appendBlock("vtern.true"), no = appendBlock("vtern.false"), done = appendBlock("vtern.end")
+            LLVMBuildCondBr(builder, try emitTruth(c), yes, no)
+            LLVMPositionBuilderAtEnd(builder, yes)
+            try emitEffect(a)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, no)
+            try emitEffect(b)
+            branchIfOpen(to: done)
+            LLVMPositionBuilderAtEnd(builder, done)
+            return
+        }
         if e.type.isAggregate { return }
         _ = try emitInt(e)
     }
@@ -43,8 +55,10 @@ extension IRGen {
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
             return load64(pointer, offset)
+        case .copiedMember(let base, let offset):
+            return try emitCopiedInteger(base, offset: offset, e.type)
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             return LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, v.storage, m.i64p, ""), "")
         case .unary(let op, let a):
             let v = try emitInt(a)
@@ -54,7 +68,7 @@ extension IRGen {
             case .logicalNot:
                 return LLVMBuildZExt(builder, LLVMBuildICmp(builder, LLVMIntEQ, v, m.const64(0), ""), m.i64, "")
             case .deref, .addressOf:
-                throw CodegenError("operator \(op.rawValue) is not supported yet", range: e.range)
+                throw CodegenError("internal error: operator \(op.rawValue) was not resolved by the checker", range: e.range)
             }
         case .binary(let op, let a, let b):
             return try emitBinary(op, a, b)
@@ -74,7 +88,7 @@ extension IRGen {
         default:
             if let v = try emitKernelTypeValue(e) { return v }
             if let v = try emitFunctionValue(e) { return v }
-            throw CodegenError("this expression cannot be used as an integer here", range: e.range)
+            throw CodegenError("internal error: this expression has no integer lowering", range: e.range)
         }
     }
 
@@ -149,6 +163,7 @@ extension IRGen {
     }
 
     func emitBinary(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws -> LLVMValueRef {
+        if a.type.isRendered, b.type.isRendered { return try emitValueEquality(op, a, b) }
         if a.type.isString, b.type.isString {
             let equal = try emitStringEquality(a, b)
             return op == .eq ? equal : LLVMBuildXor(builder, equal, m.const64(1), "")
@@ -176,13 +191,15 @@ extension IRGen {
         case .add: return LLVMBuildAdd(builder, x, y, "")
         case .sub: return LLVMBuildSub(builder, x, y, "")
         case .mul: return LLVMBuildMul(builder, x, y, "")
-        case .div: return signed ? emitSignedDivision(x, y, remainder: false) : LLVMBuildUDiv(builder, x, y, "")
-        case .mod: return signed ? emitSignedDivision(x, y, remainder: true) : LLVMBuildURem(builder, x, y, "")
+        case .div: return emitDivision(x, y, remainder: false, signed: signed)
+        case .mod: return emitDivision(x, y, remainder: true, signed: signed)
         case .bitAnd: return LLVMBuildAnd(builder, x, y, "")
         case .bitOr: return LLVMBuildOr(builder, x, y, "")
         case .bitXor: return LLVMBuildXor(builder, x, y, "")
-        case .shl: return LLVMBuildShl(builder, x, y, "")
-        case .shr: return leftSigned ? LLVMBuildAShr(builder, x, y, "") : LLVMBuildLShr(builder, x, y, "")
+        // A shift by 64 or more is poison in LLVM (and dropped with the code around it); BPF
+        // masks the amount to 6 bits, so the IR does too.
+        case .shl: return LLVMBuildShl(builder, x, shiftAmount(y), "")
+        case .shr: return leftSigned ? LLVMBuildAShr(builder, x, shiftAmount(y), "") : LLVMBuildLShr(builder, x, shiftAmount(y), "")
         case .eq: return cmp(LLVMIntEQ, LLVMIntEQ)
         case .ne: return cmp(LLVMIntNE, LLVMIntNE)
         case .lt: return cmp(LLVMIntSLT, LLVMIntULT)
@@ -198,6 +215,28 @@ extension IRGen {
                                      LLVMBuildICmp(builder, LLVMIntNE, y, m.const64(0), ""), "")
             return LLVMBuildZExt(builder, either, m.i64, "")
         }
+    }
+
+    /// `x / y` and `x % y` with BPF's answer for a zero divisor: `x / 0` is 0 and `x % 0` is
+    /// `x`. LLVM leaves division by zero undefined and then drops the code around it (the
+    /// verifier sees a register never set), so the divisor is made non-zero first and the
+    /// result chosen after.
+    func emitDivision(_ x: LLVMValueRef, _ y: LLVMValueRef, remainder: Bool, signed: Bool) -> LLVMValueRef {
+        let isZero = LLVMBuildICmp(builder, LLVMIntEQ, y, m.const64(0), "")
+        let divisor = LLVMBuildSelect(builder, isZero, m.const64(1), y, "")!
+        let result: LLVMValueRef
+        if signed {
+            result = emitSignedDivision(x, divisor, remainder: remainder)
+        } else {
+            // Through `passthrough`: InstCombine reads `x > UINT64_MAX / y` as a multiply-overflow
+            // check, a 128-bit multiply the BPF backend cannot call (`__multi3`).
+            result = passthrough(remainder ? LLVMBuildURem(builder, x, divisor, "") : LLVMBuildUDiv(builder, x, divisor, ""))
+        }
+        return LLVMBuildSelect(builder, isZero, remainder ? x : m.const64(0), result, "")
+    }
+
+    func shiftAmount(_ y: LLVMValueRef) -> LLVMValueRef {
+        LLVMBuildAnd(builder, y, m.const64(63), "")
     }
 
     /// BPF before v4 has no signed division: divide magnitudes, then restore the sign (C semantics:

@@ -68,7 +68,7 @@ extension IRGen {
             return path
         case .index(let base, let index):
             guard case .integer(let i) = index.kind, case .array(let element, let count)? = base.memberLayout else {
-                throw CodegenError("this array element cannot be addressed", range: e.range)
+                throw CodegenError("internal error: this array element cannot be addressed", range: e.range)
             }
             var path = try fieldPath(base)
             path.steps.append(.element(element, count: count, index: Int(i)))
@@ -76,7 +76,7 @@ extension IRGen {
         case .dereference(let pointer):
             return FieldPath(root: pointer, steps: [])
         default:
-            throw CodegenError("this expression is not in memory", range: e.range)
+            throw CodegenError("internal error: this expression is not in memory", range: e.range)
         }
     }
 

@@ -19,7 +19,7 @@ extension IRGen {
     /// `len(@m)`: bpf_for_each_map_elem returns how many elements it visited; the callback
     /// only says "continue".
     func emitMapLength(_ args: [Expr]) throws -> LLVMValueRef {
-        guard case .map(let name, _)? = args.first?.kind else { return m.const64(0) }
+        guard case .map(let name, _)? = args.first?.kind else { throw internalError("len() without a map") }
         let (map, _) = try mapGlobal(name)
         let callback: LLVMValueRef
         if let existing = LLVMGetNamedFunction(m.module, "count_entries") {

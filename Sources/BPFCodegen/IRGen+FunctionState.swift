@@ -32,13 +32,6 @@ struct FunctionState {
     /// The statement being emitted, for locating internal errors.
     var location: SourceRange?
 
-    init() {}
-
-    init(function: LLVMValueRef, scope: LLVMMetadataRef, context: LLVMValueRef?,
-         entryBlock: LLVMBasicBlockRef, exitBlock: LLVMBasicBlockRef) {
-        self.function = function; self.scope = scope; self.context = context
-        self.entryBlock = entryBlock; self.exitBlock = exitBlock
-    }
 }
 
 extension IRGen {
@@ -78,12 +71,17 @@ extension IRGen {
         return try body()
     }
 
+    /// A fault of codegen's own (the checker guarantees the opposite), located at the statement
+    /// being emitted.
+    func internalError(_ what: String) -> CodegenError {
+        CodegenError("internal error: " + what, range: frame.location)
+    }
+
     /// The probe's context pointer. The checker refuses every read of the context where there
     /// is none (callbacks), so a nil here is codegen's own fault, reported as such.
     func probeContext() throws -> LLVMValueRef {
         guard let context = frame.context else {
-            throw CodegenError("internal error: the probe's context is read inside a callback, which has none",
-                               range: frame.location)
+            throw internalError("the probe's context is read inside a callback, which has none")
         }
         return context
     }

@@ -58,7 +58,7 @@ extension IRGen {
         guard case .function(let function, let args) = e.kind else { return false }
         switch function {
         case .time:
-            guard case .string(let format)? = args.first?.kind else { return false }
+            guard case .string(let format)? = args.first?.kind else { throw internalError("time() without a literal format") }
             let id = addEvent(.time(format: String(decoding: format, as: UTF8.self)))
             try withRecord(size: 8, eventID: id) { _ in }
         case .cat:
@@ -66,7 +66,7 @@ extension IRGen {
         case .system:
             try emitPrintf(args, as: EventDescriptor.system)
         case .exit:
-            guard let codeExpr = args.first else { return false }
+            guard let codeExpr = args.first else { throw internalError("\(function.name)() without an argument") }
             let code = try emitInt(codeExpr)
             try withRecord(size: 16, eventID: addEvent(.exit)) { record in m.store64(code, at: record, 8) }
             endActionAfterExit()
@@ -74,10 +74,10 @@ extension IRGen {
             guard let address = args.first else { return false }
             try emitUnwatch(address)
         case .signal:
-            guard let signal = args.first else { return false }
+            guard let signal = args.first else { throw internalError("\(function.name)() without an argument") }
             m.callHelper(.sendSignal, [LLVMBuildTrunc(builder, try emitInt(signal), m.i32, "")])
         case .override:
-            guard let rc = args.first else { return false }
+            guard let rc = args.first else { throw internalError("\(function.name)() without an argument") }
             m.callHelper(.overrideReturn, [try probeContext(), try emitInt(rc)])
         default:
             return false

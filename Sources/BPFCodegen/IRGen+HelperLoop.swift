@@ -18,7 +18,8 @@ extension IRGen {
     /// it opens with a branch.
     func emitHelperLoop(count: Int, captures: [LLVMValueRef], at range: SourceRange,
                         _ body: (LLVMValueRef, [LLVMValueRef], LLVMBasicBlockRef, LLVMBasicBlockRef) throws -> Void) throws {
-        let context = allocaInEntry(bytes: max(8, 8 * captures.count))
+        // bpf_loop takes its callback's context from the stack only (ARG_PTR_TO_STACK).
+        let context = allocaInEntry(bytes: max(8, 8 * captures.count), onStack: true)
         for (i, value) in captures.enumerated() {
             let slot = LLVMBuildBitCast(builder, m.byteOffset(context, 8 * i), LLVMPointerType(LLVMTypeOf(value), 0), "")
             LLVMBuildStore(builder, value, slot)

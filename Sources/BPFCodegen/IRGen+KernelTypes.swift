@@ -42,7 +42,7 @@ extension IRGen {
         if case .index(let base, let index) = e.kind, case .tracepointField(let f) = base.kind {
             // A char array inside a tracepoint's array field: straight from the record.
             guard case .integer(let i) = index.kind, let count = f.arrayCount, count > 0 else {
-                throw CodegenError("this array element cannot be read", range: e.range)
+                throw CodegenError("internal error: this array element cannot be read", range: e.range)
             }
             let elementSize = f.size / count
             let source = m.byteOffset(try probeContext(), f.offset + Int(i) * elementSize)
@@ -50,7 +50,7 @@ extension IRGen {
             return true
         }
         guard case .array(_, let count)? = e.memberLayout, capacity > 0 else {
-            throw CodegenError("this expression cannot be used as a string here", range: e.range)
+            throw CodegenError("internal error: this expression has no string lowering", range: e.range)
         }
         let path = try fieldPath(e)
         let source = address(of: path, from: try rootPointer(of: path))
@@ -85,7 +85,7 @@ extension IRGen {
         case .integer(let bits, _): bytes = bits / 8
         case .pointer: bytes = 8
         default:
-            throw CodegenError("a whole \(e.type) cannot be used as a value: read one of its fields or elements", range: e.range)
+            throw CodegenError("internal error: a whole \(e.type) reached codegen as a value", range: e.range)
         }
         let path = try fieldPath(e)
         let source = address(of: path, from: try rootPointer(of: path))
@@ -105,7 +105,7 @@ extension IRGen {
     private func tracepointElement(_ e: Expr, _ f: TracepointField, _ index: Expr) throws -> LLVMValueRef {
         guard case .integer(let i) = index.kind, let count = f.arrayCount, count > 0,
               case .integer(let bits, let signed) = e.type else {
-            throw CodegenError("this array element cannot be read", range: e.range)
+            throw CodegenError("internal error: this array element cannot be read", range: e.range)
         }
         let width = LLVMIntTypeInContext(m.context, UInt32(bits))!
         let v = try loadContext(width, at: f.offset + Int(i) * (f.size / count))

@@ -1,9 +1,10 @@
 import CLLVM
 import ScriptParser
 
-/// The shared path that finds or creates a map entry: one BPF subprogram per object, called
-/// from every map update instead of a copy of its two lookups, its creation and its loss count
-/// at each use (about 20 instructions each, the bulk of a map-heavy probe). The verifier checks
+/// The shared path that creates a map entry: one BPF subprogram per object, called from every
+/// map update whose key is missing, instead of a copy of its update, second lookup and loss
+/// count at each use (the bulk of a map-heavy probe). The lookup of an existing key stays
+/// inline, so the per-event cost of updating a known key is unchanged. The verifier checks
 /// the subprogram at each call with the caller's map and key, as if it were inline.
 extension IRGen {
     /// `map_entry(map, key, initial)`: the entry's address, creating it from `initial` when
@@ -80,7 +81,7 @@ extension IRGen {
             guard let created = state.function else { return nil }
             let noinline = LLVMCreateEnumAttribute(m.context, LLVMGetEnumAttributeKindForName("noinline", 8), 0)
             LLVMAddAttributeAtIndex(created, UInt32.max /* function index */, noinline)
-            _ = emitFunction(state, at: range) {
+            emitFunction(state, at: range) {
                 setSharedLocation()
                 LLVMBuildRet(builder, histBucket(LLVMGetParam(created, 0)))
             }
@@ -91,5 +92,27 @@ extension IRGen {
         return args.withUnsafeMutableBufferPointer {
             LLVMBuildCall2(builder, LLVMGlobalGetValueType(fn), fn, $0.baseAddress, 1, "bucket")
         }
+    }
+
+    /// The entry of `key`: looked up inline, created through the shared subprogram when it is
+    /// missing. Null when the map is full; nil when the subprogram could not be made.
+    func entryCreatingShared(_ map: LLVMValueRef, _ key: LLVMValueRef, initial: LLVMValueRef?) -> LLVMValueRef? {
+        guard initial != nil || zeroMap != nil, mapEntryFunction(aggregation: initial == nil) != nil else { return nil }
+        let found = lookup(LLVMBuildBitCast(builder, map, m.i8p, ""), key)
+        let lookedUp = LLVMGetInsertBlock(builder)
+        let create = appendBlock("map.create"), join = appendBlock("map.entry")
+        LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, found, ""), create, join)
+        LLVMPositionBuilderAtEnd(builder, create)
+        guard let created = mapEntry(map, key, initial: initial) else { return nil }
+        let createdIn = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, join)
+        LLVMPositionBuilderAtEnd(builder, join)
+        let entry = LLVMBuildPhi(builder, m.i8p, "entry")!
+        var values: [LLVMValueRef?] = [found, created]
+        var blocks: [LLVMBasicBlockRef?] = [lookedUp, createdIn]
+        values.withUnsafeMutableBufferPointer { v in
+            blocks.withUnsafeMutableBufferPointer { b in LLVMAddIncoming(entry, v.baseAddress, b.baseAddress, 2) }
+        }
+        return entry
     }
 }

@@ -58,7 +58,7 @@ extension IRGen {
     func withEntry(_ map: LLVMValueRef, _ key: LLVMValueRef, initial: LLVMValueRef,
                    _ body: (LLVMValueRef) throws -> Void) rethrows {
         // The shared subprogram (IRGen+MapEntry); the inline path below only if it is missing.
-        if let entry = mapEntry(map, key, initial: initial) {
+        if let entry = entryCreatingShared(map, key, initial: initial) {
             let present = appendBlock("map.present"), done = appendBlock("map.done")
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
             LLVMPositionBuilderAtEnd(builder, present)
@@ -148,7 +148,7 @@ extension IRGen {
         let delta = m.const64(step)
         switch target.kind {
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: target.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: target.range) }
             let p = LLVMBuildBitCast(builder, v.storage, m.i64p, "")!
             let old = LLVMBuildLoad2(builder, m.i64, p, "")!
             let new = increment ? LLVMBuildAdd(builder, old, delta, "")! : LLVMBuildSub(builder, old, delta, "")!
@@ -162,7 +162,7 @@ extension IRGen {
             }
             return prefix ? new : old
         default:
-            throw CodegenError("++ and -- apply to variables and maps only", range: target.range)
+            throw CodegenError("internal error: ++ and -- apply to variables and maps only", range: target.range)
         }
     }
 
@@ -199,7 +199,7 @@ extension IRGen {
     }
 
     func emitHasKey(_ args: [Expr]) throws -> LLVMValueRef {
-        guard case .map(let name, _)? = args.first?.kind else { return m.const64(0) }
+        guard case .map(let name, _)? = args.first?.kind else { throw internalError("has_key() without a map") }
         let (map, d) = try mapGlobal(name)
         let key = try emitMapKey(d, Array(args.dropFirst()))
         let p = lookup(map, key)
@@ -222,7 +222,7 @@ extension IRGen {
         }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
         // The shared subprogram creates the entry from the zero map itself (IRGen+MapEntry).
-        if let entry = mapEntry(map, key, initial: nil) {
+        if let entry = entryCreatingShared(map, key, initial: nil) {
             let present = appendBlock("agg.present"), done = appendBlock("agg.done")
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
             LLVMPositionBuilderAtEnd(builder, present)
@@ -314,9 +314,9 @@ extension IRGen {
             }
             return
         }
-        guard case .map(let name, let keys)? = args.first?.kind else { return }
+        guard case .map(let name, let keys)? = args.first?.kind else { throw internalError("\(fn.name)() without a map") }
         let (map, d) = try mapGlobal(name)
-        guard let index = scriptMaps[name]?.index else { return }
+        guard let index = scriptMaps[name]?.index else { throw internalError("map @\(name) was not declared") }
         switch fn {
         case .delete where d.isArray:
             // A per-CPU array slot cannot be deleted, and a program sees only its own CPU's

@@ -42,9 +42,17 @@ extension IRGen {
         let cpu = LLVMBuildZExt(builder, m.callHelper(.getSmpProcessorId, [], name: "cpu"), m.i64, "")!
         let header = LLVMBuildOr(builder, m.const64(eventID), LLVMBuildShl(builder, cpu, m.const64(32), ""), "")!
         m.store64(header, at: record, 0)
+        // While the record is held, leaving early (a scratch-map lookup that failed) must give
+        // it back: the verifier refuses a program that can exit holding a reservation.
+        let leave = frame.exitBlock, discard = appendBlock("rb.discard")
+        frame.exitBlock = discard
+        defer { frame.exitBlock = leave }
         try fill(record)
         try submitRecord(record, size: size)
         LLVMBuildBr(builder, done)
+        LLVMPositionBuilderAtEnd(builder, discard)
+        discardRecord(record)
+        if let leave { LLVMBuildBr(builder, leave) } else { LLVMBuildUnreachable(builder) }
         LLVMPositionBuilderAtEnd(builder, done)
     }
 
@@ -65,7 +73,7 @@ extension IRGen {
 
     /// `printf(fmt, args…)`; `cat` and `system` send the same record as another event.
     func emitPrintf(_ args: [Expr], as event: (PrintfFormat, [ArgumentSlot]) -> EventDescriptor = EventDescriptor.printf) throws {
-        guard case .string(let fmtBytes)? = args.first?.kind else { return }
+        guard case .string(let fmtBytes)? = args.first?.kind else { throw internalError("printf() without a literal format") }
         let values = Array(args.dropFirst())
         var slots: [ArgumentSlot] = []
         var offset = 8
@@ -99,7 +107,7 @@ extension IRGen {
     }
 
     func emitJoin(_ args: [Expr]) throws {
-        guard let argv = args.first else { return }
+        guard let argv = args.first else { throw internalError("join() without an argument") }
         var separator = " "
         if args.count > 1, case .string(let s) = args[1].kind { separator = String(decoding: s, as: UTF8.self) }
         let count = program.settings.joinArgumentCount, size = program.settings.joinArgumentSize

@@ -39,7 +39,7 @@ extension IRGen {
         switch v {
         case .argument(let n):
             guard n < PtRegs.argumentOffsets.count else {
-                throw CodegenError("arg\(n) is not passed in a register on this architecture", range: e.range)
+                throw CodegenError("internal error: arg\(n) is not passed in a register on this architecture", range: e.range)
             }
             return narrow(try loadContext64(at: PtRegs.argumentOffsets[n]), to: e.type)
         case .retval:
@@ -51,8 +51,10 @@ extension IRGen {
             return narrow(try emitUSDTArgument(n), to: e.type)
         case .childPID:
             return emitChildPID()
+        case .context:
+            return LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "ctx")
         case .probe, .function:
-            throw CodegenError("\(v == .probe ? "probe" : "func") is a string here", range: e.range)
+            throw CodegenError("internal error: \(v == .probe ? "probe" : "func") is a string", range: e.range)
         }
     }
 
@@ -62,7 +64,7 @@ extension IRGen {
         switch v {
         case .probe: isFunction = false
         case .function: isFunction = true
-        default: throw CodegenError("this value is not a string", range: e.range)
+        default: throw CodegenError("internal error: this value is not a string", range: e.range)
         }
         let names = probeAttachPoints.map { isFunction ? ($0.functionName ?? "") : $0.description }
         // One name for the whole program (the usual case): a constant, no lookup.
@@ -135,19 +137,11 @@ extension IRGen {
     /// The verifier accepts a context load only at a constant offset from the context pointer
     /// itself. InstCombine turns a PHI of two loads (`c ? arg1 : arg2`, or a variable set in
     /// both arms of an `if`) into one load from a PHI of their addresses: a modified context
-    /// pointer, rejected. Passing the loaded value through `llvm.bpf.passthrough` (which the
-    /// BPF backend removes) leaves a PHI of calls, which InstCombine does not fold.
+    /// pointer, rejected. Through `passthrough` (IRGen+Passthrough.swift) the PHI is one of
+    /// calls, which InstCombine does not fold.
     func loadContext(_ type: LLVMTypeRef, at offset: Int, name: String = "") throws -> LLVMValueRef {
         let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), offset), LLVMPointerType(type, 0), "")
-        let loaded: LLVMValueRef = LLVMBuildLoad2(builder, type, p, "")
-        let bits = LLVMGetIntTypeWidth(type)
-        let intrinsic = "llvm.bpf.passthrough.i\(bits).i\(bits)"
-        var params: [LLVMTypeRef?] = [m.i32, type]
-        let fnType = params.withUnsafeMutableBufferPointer { LLVMFunctionType(type, $0.baseAddress, 2, 0) }
-        let fn = LLVMGetNamedFunction(m.module, intrinsic) ?? LLVMAddFunction(m.module, intrinsic, fnType)
-        passthroughCount += 1
-        var args: [LLVMValueRef?] = [m.const32(passthroughCount), loaded]
-        return args.withUnsafeMutableBufferPointer { LLVMBuildCall2(builder, fnType, fn, $0.baseAddress, 2, name) }
+        return passthrough(LLVMBuildLoad2(builder, type, p, name))
     }
 
     /// A 64-bit register or slot cut to the value's C width and extended back by its sign, so

@@ -9,6 +9,10 @@ extension IRGen {
         guard case .rendered(let rendering) = e.type else {
             throw CodegenError("internal error: not a rendered value", range: e.range)
         }
+        if case .memoryCopy(let layout) = rendering {
+            try emitMemoryCopy(e, layout, into: dest)
+            return
+        }
         switch e.kind {
         case .variable, .map, .tupleElement:
             let (pointer, offset) = try valueAddress(e)
@@ -17,7 +21,7 @@ extension IRGen {
         case .function(_, let args):
             try emitRenderedCall(rendering, args, e, into: dest)
         default:
-            throw CodegenError("this expression cannot be used here", range: e.range)
+            throw CodegenError("internal error: this expression has no rendered lowering", range: e.range)
         }
     }
 
@@ -25,20 +29,20 @@ extension IRGen {
         switch rendering {
         case .stack(let stack):
             try emitStack(stack, e, into: dest)
-        case .kernelSymbol, .timestamp, .errorText, .signalName:
-            guard let value = args.last else { return }
+        case .kernelSymbol, .timestamp, .errorText, .signalName, .cgroupPath:
+            guard let value = args.last else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(value), at: dest, 0)
         case .userSymbol:
-            guard let address = args.first else { return }
+            guard let address = args.first else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(address), at: dest, 0)
             m.store64(currentProcessID(), at: dest, 8)
         case .username:
             m.store64(low32(m.callHelper(.getCurrentUidGid, [])), at: dest, 0)
         case .buffer(let capacity):
-            guard args.count == 2 else { return }
+            guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
             try emitBuffer(args[0], length: args[1], capacity: capacity, into: dest)
         case .inetAddress:
-            guard args.count == 2 else { return }
+            guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(args[0]), at: dest, 0)
             let address = args[1]
             if address.type.isInteger || address.type.isPointer {
@@ -49,7 +53,7 @@ extension IRGen {
                 try emitBytes(address, count: min(16, address.type.size), into: m.byteOffset(dest, 8))
             }
         case .macAddress:
-            guard let address = args.first else { return }
+            guard let address = args.first else { throw internalError("\(rendering) with the wrong arguments") }
             if address.type.isPointer || address.type.isInteger {
                 let pointer = LLVMBuildIntToPtr(builder, try emitInt(address), m.i8p, "")!
                 m.callHelper(isUserPointer(address.type) ? .probeReadUser : .probeReadKernel, [dest, m.const64(6), pointer])
@@ -57,8 +61,10 @@ extension IRGen {
                 try emitBytes(address, count: 6, into: dest)
             }
         case .byteArray:
-            guard case .string(let bytes)? = args.first?.kind else { return }
+            guard case .string(let bytes)? = args.first?.kind else { throw internalError("\(rendering) with the wrong arguments") }
             storeLiteral(bytes, into: dest)
+        case .memoryCopy:
+            throw internalError("a struct copy is not a call")
         }
     }
 
@@ -68,14 +74,21 @@ extension IRGen {
     }
 
     /// `count` raw bytes of an array-like value: a tracepoint array field (read from the
-    /// record), `pton()`'s constant bytes, or a string value (its buffer, NUL bytes included).
+    /// record), an array member of a kernel struct (read where it lies), `pton()`'s constant
+    /// bytes, or a string value (its buffer, NUL bytes included).
     func emitBytes(_ e: Expr, count: Int, into dest: LLVMValueRef) throws {
         switch e.kind {
         case .tracepointField(let f):
             let context = try probeContext()
             m.callHelper(.probeReadKernel, [dest, m.const64(min(count, f.size)), m.byteOffset(context, f.offset)])
         case .string(let bytes):
-            storeLiteral(Array(bytes.prefix(count)), into: dest)
+            // Past its end a literal reads as zeroes: buf("ok_key", 8) is "ok_key\0\0".
+            let prefix = Array(bytes.prefix(count))
+            storeLiteral(prefix + [UInt8](repeating: 0, count: count - prefix.count), into: dest)
+        case .recordField, .index where e.memberLayout != nil:
+            let path = try fieldPath(e)
+            let source = address(of: path, from: try rootPointer(of: path))
+            m.callHelper(readHelper(path), [dest, m.const64(min(count, e.type.size)), source])
         default:
             switch e.type {
             case .rendered:
@@ -87,7 +100,7 @@ extension IRGen {
                 try emitString(e, into: buffer, capacity: capacity)
                 copyBytes(dest, buffer, min(count, capacity))
             default:
-                throw CodegenError("the bytes of this expression cannot be read yet", range: e.range)
+                throw CodegenError("internal error: the bytes of this expression cannot be read", range: e.range)
             }
         }
     }

@@ -17,7 +17,7 @@ extension IRGen {
     /// A string expression in memory: a buffer holding it and its capacity.
     func materializeString(_ e: Expr) throws -> (pointer: LLVMValueRef, capacity: Int) {
         guard case .string(let capacity) = e.type else {
-            throw CodegenError("expected a string", range: e.range)
+            throw CodegenError("internal error: expected a string", range: e.range)
         }
         if case .variable(let name) = e.kind, let v = lookupVariable(name) { return (v.storage, capacity) }
         let buffer = allocaInEntry(bytes: capacity)
@@ -37,7 +37,8 @@ extension IRGen {
             LLVMBuildBr(builder, equal)
         } else if n <= Self.unrolledStringBytes {
             for i in 0..<n {
-                let bx = loadByte(x, m.const64(i)), by = loadByte(y, m.const64(i))
+                // Through `passthrough`, each byte's compare keeps its early exit (see there).
+                let bx = passthrough(loadByte(x, m.const64(i))), by = loadByte(y, m.const64(i))
                 let same = appendBlock("strcmp.same")
                 LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, bx, by, ""), same, unequal)
                 LLVMPositionBuilderAtEnd(builder, same)

@@ -34,8 +34,10 @@ extension IRGen {
         case .tupleElement(let base, let index):
             let (pointer, offset) = try tupleElementAddress(base, index)
             copyBytes(dest, m.byteOffset(pointer, offset), min(capacity, e.type.size))
+        case .copiedMember(let base, let offset):
+            try emitCopiedText(base, offset: offset, bytes: e.type.size, into: dest, capacity: capacity)
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             copyBytes(dest, v.storage, min(capacity, v.type.size), sourceAlign: 8)
         case .ternary(let c, let a, let b):
             let yes = appendBlock("stern.true"), no = appendBlock("stern.false"), done = appendBlock("stern.end")
@@ -50,7 +52,7 @@ extension IRGen {
         default:
             if try emitKernelTypeString(e, into: dest, capacity: capacity) { return }
             if try emitFunctionString(e, into: dest, capacity: capacity) { return }
-            throw CodegenError("this expression cannot be used as a string here", range: e.range)
+            throw CodegenError("internal error: this expression has no string lowering", range: e.range)
         }
     }
 
@@ -78,39 +80,10 @@ extension IRGen {
         }
     }
 
-    /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0.
+    /// 1 when two strings are equal up to the first NUL (or the smaller capacity), else 0:
+    /// unrolled when short, in a `bpf_loop` when long (IRGen+StringSearch.swift).
     func emitStringEquality(_ a: Expr, _ b: Expr) throws -> LLVMValueRef {
-        guard case .string(let ca) = a.type, case .string(let cb) = b.type else { return m.const64(0) }
-        let n = min(ca, cb)
-        // Long strings compare in a loop: unrolled, they outgrow BPF's jump range (IRGen+StringSearch).
-        if n > Self.unrolledStringBytes { return try emitStringPrefixEquality(a, b, limit: n) }
-        let x = allocaInEntry(bytes: ca), y = allocaInEntry(bytes: cb)
-        try emitString(a, into: x, capacity: ca)
-        try emitString(b, into: y, capacity: cb)
-        let result = LLVMBuildBitCast(builder, allocaInEntry(bytes: 8), m.i64p, "")!
-        let equal = appendBlock("streq.equal"), unequal = appendBlock("streq.unequal"), done = appendBlock("streq.end")
-        for i in 0..<n {
-            let cx = LLVMBuildLoad2(builder, m.i8, m.byteOffset(x, i), "")!
-            let cy = LLVMBuildLoad2(builder, m.i8, m.byteOffset(y, i), "")!
-            let same = appendBlock("streq.same")
-            LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, cy, ""), same, unequal)
-            LLVMPositionBuilderAtEnd(builder, same)
-            if i == n - 1 {
-                LLVMBuildBr(builder, equal)
-            } else {
-                let next = appendBlock("streq.next")
-                LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntEQ, cx, LLVMConstInt(m.i8, 0, 0), ""), equal, next)
-                LLVMPositionBuilderAtEnd(builder, next)
-            }
-        }
-        if n == 0 { LLVMBuildBr(builder, equal) }
-        LLVMPositionBuilderAtEnd(builder, equal)
-        LLVMBuildStore(builder, m.const64(1), result)
-        LLVMBuildBr(builder, done)
-        LLVMPositionBuilderAtEnd(builder, unequal)
-        LLVMBuildStore(builder, m.const64(0), result)
-        LLVMBuildBr(builder, done)
-        LLVMPositionBuilderAtEnd(builder, done)
-        return LLVMBuildLoad2(builder, m.i64, result, "")
+        guard case .string(let ca) = a.type, case .string(let cb) = b.type else { throw internalError("string comparison of non-strings") }
+        return try emitStringPrefixEquality(a, b, limit: min(ca, cb))
     }
 }

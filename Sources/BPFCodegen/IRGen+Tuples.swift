@@ -29,7 +29,7 @@ extension IRGen {
             let (pointer, offset) = try valueAddress(e)
             copyBytes(dest, m.byteOffset(pointer, offset), e.type.size)
         default:
-            throw CodegenError("this expression cannot be used as a tuple here", range: e.range)
+            throw CodegenError("internal error: this expression has no tuple lowering", range: e.range)
         }
     }
 
@@ -38,7 +38,7 @@ extension IRGen {
     func valueAddress(_ e: Expr) throws -> (LLVMValueRef, Int) {
         switch e.kind {
         case .variable(let name):
-            guard let v = lookupVariable(name) else { throw CodegenError("unknown variable $\(name)", range: e.range) }
+            guard let v = lookupVariable(name) else { throw CodegenError("internal error: unknown variable $\(name)", range: e.range) }
             return (v.storage, 0)
         case .tupleElement(let base, let index):
             return try tupleElementAddress(base, index)
@@ -55,7 +55,7 @@ extension IRGen {
 
     func tupleElementAddress(_ base: Expr, _ index: Int) throws -> (LLVMValueRef, Int) {
         let offsets = base.type.tupleOffsets
-        guard index < offsets.count else { throw CodegenError("tuple index out of range", range: base.range) }
+        guard index < offsets.count else { throw CodegenError("internal error: tuple index out of range", range: base.range) }
         let (pointer, offset) = try valueAddress(base)
         return (pointer, offset + offsets[index])
     }

@@ -41,7 +41,7 @@ extension IRGen {
     private func emitUSDTSpecPointer() throws -> LLVMValueRef {
         defineUSDTMaps()
         guard let map = LLVMGetNamedGlobal(m.module, USDTSpec.specsMap) else {
-            throw CodegenError("internal error: no \(USDTSpec.specsMap) map", range: frame.location)
+            throw internalError("no \(USDTSpec.specsMap) map")
         }
         let cookie = m.callHelper(.getAttachCookie, [try probeContext()], name: "spec_id")
         let key = allocaInEntry(bytes: 8)

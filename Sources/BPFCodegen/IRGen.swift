@@ -34,12 +34,22 @@ final class IRGen {
     /// `bpf_perf_event_output` copies it out (IRGen+EventOutput.swift).
     var eventBuffer: LLVMValueRef?
 
-    /// Room for 32 of the largest records (at least 256 KiB), a power of two as the kernel
-    /// requires, unless the script or environment set the size. Its pages are mapped into
-    /// swtrace twice, so this is memory users pay for.
+    /// Room for 32 of the largest records, a power of two as the kernel requires, unless the
+    /// script or environment set the size; at least 4 MiB when probes fire at the kernel's
+    /// pace: a burst of a million short records outruns a reader that other tasks keep off the
+    /// CPU for a few milliseconds (bench/drain). The kernel maps all of the ring's pages into
+    /// swtrace at start, twice, so scripts of only BEGIN/END (which run once) keep 256 KiB.
     var ringBufferSize: Int {
         if let fixed = program.settings.ringBufferSize { return fixed }
-        var size = 1 << 18
+        let runsOnce = program.probes.allSatisfy { probe in
+            probe.attachPoints.allSatisfy { point in
+                switch point {
+                case .begin, .end: return true
+                default: return false
+                }
+            }
+        }
+        var size = runsOnce ? 1 << 18 : 1 << 22
         while size < largestRecord * 32, size < 1 << 30 { size <<= 1 }
         return size
     }
@@ -212,7 +222,7 @@ final class IRGen {
             branchIfOpen(to: head)
             LLVMPositionBuilderAtEnd(builder, done)
         case .unroll(let count, let body):
-            guard case .integer(let n) = count.kind else { throw CodegenError("unroll count must be a literal", range: count.range) }
+            guard case .integer(let n) = count.kind else { throw CodegenError("internal error: unroll count must be a literal", range: count.range) }
             let done = appendBlock("unroll.end")
             for _ in 0..<n {
                 let next = appendBlock("unroll.next")
@@ -269,9 +279,10 @@ final class IRGen {
     }
 
     /// A zeroed stack buffer, allocated in the entry block so LLVM sees one fixed frame.
-    func allocaInEntry(bytes: Int, name: String = "") -> LLVMValueRef {
+    /// `onStack` keeps it there whatever the budget: some helpers take only stack memory.
+    func allocaInEntry(bytes: Int, name: String = "", onStack: Bool = false) -> LLVMValueRef {
         // Too big for the 512-byte stack: a zeroed region of the scratch map (IRGen+Scratch.swift).
-        if needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
+        if !onStack, needsScratch(bytes) { return scratchBuffer(bytes: bytes) }
         let current = LLVMGetInsertBlock(builder)
         if let entryBlock = frame.entryBlock {
             if let first = LLVMGetFirstInstruction(entryBlock) {

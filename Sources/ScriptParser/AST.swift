@@ -49,6 +49,8 @@ public struct CTypeDefinition: Sendable {
         public var name: String
         /// `char name[16]` → 16.
         public var arrayCount: Int?
+        /// `int y[2][3]` → [3]: the dimensions after the first, outermost first.
+        public var innerArrayCounts: [Int] = []
         /// `unsigned int flag : 3` → 3.
         public var bitWidth: Int?
         public var range: SourceRange
@@ -210,6 +212,9 @@ public struct Expr: Sendable {
         case dereference(Expr)
         /// `&x`: the address of a member, an array element or `*p`.
         case addressOf(Expr)
+        /// A member or element of a whole struct or array already copied into a variable, map
+        /// or tuple (`$s.m`, `$a[1]`): `offset` bytes into the copy.
+        case copiedMember(Expr, offset: Int)
         /// `p + n` on a pointer: `n` elements of `elementSize` bytes further (`p - n` negates `n`).
         case pointerOffset(Expr, Expr, elementSize: Int)
     }

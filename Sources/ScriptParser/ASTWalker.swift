@@ -33,7 +33,7 @@ enum ASTWalker {
         case .map(_, let keys): return keys
         case .call(_, let args), .function(_, let args): return args
         case .unary(_, let a), .field(let a, _, _), .tupleElement(let a, _), .cast(_, let a),
-             .increment(let a, _, _, _), .sizeofExpr(let a):
+             .increment(let a, _, _, _), .sizeofExpr(let a), .copiedMember(let a, _):
             return [a]
         case .binary(_, let a, let b), .index(let a, let b): return [a, b]
         case .ternary(let a, let b, let c): return [a, b, c]

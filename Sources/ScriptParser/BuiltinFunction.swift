@@ -6,7 +6,7 @@ public enum BuiltinFunction: String, CaseIterable, Sendable {
     case printf, join, exit, print, cat, system, time, signal, override, unwatch
     // Values.
     case str, buf, strncmp, strcontains, ntop, pton, macaddr, strerror, signame, bswap, path, strftime
-    case ksym, usym, kaddr, uaddr, reg
+    case ksym, usym, kaddr, uaddr, reg, cgroupPath = "cgroup_path"
     case kstack, ustack, cgroup, username, rand, numaid, jiffies
     // Aggregations: only as the value of a map assignment.
     case count, sum, avg, min, max, stats, hist, lhist

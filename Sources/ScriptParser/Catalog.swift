@@ -51,6 +51,7 @@ public protocol Catalog: AnyObject {
     func kernelSymbolAddress(_ name: String) -> UInt64?
     /// A symbol (variable or function) of an ELF file, nil when there is none.
     func userSymbol(_ name: String, inBinary path: String) -> UserSymbol?
+
 }
 
 /// Why the catalog could not answer about a binary, phrased for a diagnostic.

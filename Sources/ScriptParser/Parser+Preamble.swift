@@ -66,7 +66,7 @@ extension Parser {
 
     /// cTypeDefinition = ( "struct" | "union" ) identifier "{" { fieldDeclaration } "}" [ ";" ]
     ///                 | "enum" identifier "{" enumerator { "," enumerator } [ "," ] "}" [ ";" ] .
-    mutating func parseCTypeDefinition() throws(Diagnostic) -> CTypeDefinition {
+    mutating func parseCTypeDefinition(nested: inout [CTypeDefinition]) throws(Diagnostic) -> CTypeDefinition {
         let start = tok.range
         let kind = CTypeDefinition.Kind(rawValue: tok.text) ?? .structType
         next()
@@ -77,7 +77,7 @@ extension Parser {
         if kind == .enumType {
             definition.enumerators = try parseEnumerators()
         } else {
-            definition.fields = parseFieldList()
+            definition.fields = parseFieldList(in: name.text, nested: &nested)
         }
         var end = try expect(.rightBrace, then: .attachPoint).range
         if tok.kind == .semicolon {
@@ -88,8 +88,33 @@ extension Parser {
         return definition
     }
 
+    /// `struct { … }` (or `struct tag { … }`) as a member's type: the definition goes to
+    /// `nested`, under its tag or a name made from where it is (`Foo.y`); returns that name.
+    mutating func parseNestedDefinition(in outer: String, nested: inout [CTypeDefinition]) throws(Diagnostic) -> (name: String, range: SourceRange) {
+        let start = tok.range
+        let kind = CTypeDefinition.Kind(rawValue: tok.text) ?? .structType
+        next()
+        var tag: String?
+        if tok.kind == .identifier {
+            tag = tok.text
+            next()
+        }
+        try expect(.leftBrace)
+        let name = tag ?? "\(outer).\(nested.count)"
+        var definition = CTypeDefinition(kind: kind, name: name, range: start)
+        if kind == .enumType {
+            definition.enumerators = try parseEnumerators()
+        } else {
+            definition.fields = parseFieldList(in: name, nested: &nested)
+        }
+        let end = try expect(.rightBrace)
+        definition.range = start.union(end.range)
+        nested.append(definition)
+        return ("\(kind.rawValue) \(name)", start.union(end.range))
+    }
+
     /// The fields up to the closing `}`; a bad declaration is reported and skipped.
-    mutating func parseFieldList() -> [CTypeDefinition.Field] {
+    mutating func parseFieldList(in outer: String, nested: inout [CTypeDefinition]) -> [CTypeDefinition.Field] {
         var fields: [CTypeDefinition.Field] = []
         while tok.kind != .rightBrace && tok.kind != .endOfFile {
             if tok.kind == .semicolon {
@@ -97,7 +122,7 @@ extension Parser {
                 continue
             }
             do {
-                fields += try parseFieldDeclaration()
+                fields += try parseFieldDeclaration(in: outer, nested: &nested)
             } catch {
                 record(error)
                 syncStatement()
@@ -106,10 +131,21 @@ extension Parser {
         return fields
     }
 
-    /// fieldDeclaration = typeSpecifier declarator { "," declarator } ";" .
-    /// declarator = { "*" } identifier [ "[" integer "]" ] [ ":" integer ] .
-    mutating func parseFieldDeclaration() throws(Diagnostic) -> [CTypeDefinition.Field] {
-        let base = try parseTypeSpecifier()
+    /// fieldDeclaration = ( typeSpecifier | nestedDefinition ) [ declarator { "," declarator } ] ( ";" | before "}" ) .
+    /// declarator = { "*" } identifier { "[" integer "]" } [ ":" integer ] .
+    /// A nested struct or union without a declarator is an anonymous member; the last
+    /// declaration may end at the `}` without its `;`, as clang accepts it for bpftrace.
+    mutating func parseFieldDeclaration(in outer: String, nested: inout [CTypeDefinition]) throws(Diagnostic) -> [CTypeDefinition.Field] {
+        let base: (name: String, range: SourceRange)
+        if tok.kind == .identifier, CTypeDefinition.Kind(rawValue: tok.text) != nil, definesNestedType() {
+            base = try parseNestedDefinition(in: outer, nested: &nested)
+            if tok.kind == .semicolon || tok.kind == .rightBrace {
+                if tok.kind == .semicolon { next() }
+                return [.init(type: TypeName(name: base.name, range: base.range), name: "", range: base.range)]
+            }
+        } else {
+            base = try parseTypeSpecifier()
+        }
         var fields: [CTypeDefinition.Field] = []
         while true {
             var typeRange = base.range
@@ -122,9 +158,11 @@ extension Parser {
             let name = try expect(.identifier)
             var end = name.range
             var arrayCount: Int?
-            if tok.kind == .leftBracket {
+            var innerCounts: [Int] = []
+            while tok.kind == .leftBracket {
                 next()
-                arrayCount = try parseCount().value
+                let count = try parseCount().value
+                if arrayCount == nil { arrayCount = count } else { innerCounts.append(count) }
                 end = try expect(.rightBracket).range
             }
             var bitWidth: Int?
@@ -135,13 +173,24 @@ extension Parser {
                 end = width.range
             }
             let type = TypeName(name: base.name, pointerDepth: pointerDepth, range: typeRange)
-            fields.append(.init(type: type, name: name.text, arrayCount: arrayCount, bitWidth: bitWidth,
-                                range: base.range.union(end)))
+            var field = CTypeDefinition.Field(type: type, name: name.text, arrayCount: arrayCount, bitWidth: bitWidth,
+                                              range: base.range.union(end))
+            field.innerArrayCounts = innerCounts
+            fields.append(field)
             guard tok.kind == .comma else { break }
             next()
         }
-        try expect(.semicolon)
+        if tok.kind != .rightBrace { try expect(.semicolon) }
         return fields
+    }
+
+    /// Whether the `struct`/`union` keyword in `tok` opens a definition (`struct {`,
+    /// `struct tag {`) rather than naming a type; looks ahead on a copy of the lexer.
+    func definesNestedType() -> Bool {
+        var ahead = lexer
+        let first = ahead.scan(.normal)
+        if first.kind == .leftBrace { return true }
+        return first.kind == .identifier && ahead.scan(.normal).kind == .leftBrace
     }
 
     /// An array length or bit width: an integer literal that fits an `Int`.

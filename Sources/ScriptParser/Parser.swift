@@ -190,7 +190,10 @@ public struct Parser {
             program.config += try parseConfig()
         case .identifier where CTypeDefinition.Kind(rawValue: tok.text) != nil:
             checkPreambleOrder("C definitions")
-            program.preamble.types.append(try parseCTypeDefinition())
+            var nested: [CTypeDefinition] = []
+            let definition = try parseCTypeDefinition(nested: &nested)
+            // Structs defined inside it come first: its layout needs theirs.
+            program.preamble.types += nested + [definition]
         default:
             record(unexpected())
             skipToTopLevelItem()

@@ -17,4 +17,7 @@ public enum ProbeValue: Equatable, Hashable, Sendable {
     case probe
     /// `cpid`: the pid of the `-c` child.
     case childPID
+    /// `ctx`: the address of the program's context (pt_regs, a tracepoint record, perf event
+    /// data, …), for casts such as `((struct x *)ctx)->x`.
+    case context
 }

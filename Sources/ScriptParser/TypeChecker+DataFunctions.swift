@@ -39,7 +39,9 @@ extension TypeChecker {
                 capacity = limit
                 length = n
             }
-            if let own = ownLength { capacity = min(capacity, own) }
+            // A literal is as long as asked (zero-padded), as bpftrace reads it from a buffer
+            // of the requested size; other sources hold no more than their own length.
+            if let own = ownLength, !isStringLiteral(source) { capacity = min(capacity, own) }
         } else {
             guard let own = ownLength else {
                 diagnostics.append(.error(e.range, "buf() expects a length argument for non-array type \(source.type)"))

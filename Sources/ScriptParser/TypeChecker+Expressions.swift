@@ -17,12 +17,12 @@ extension TypeChecker {
             out.type = fieldType(f)
         case .probeValue, .function:
             break  // typed when resolved
-        case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset:
+        case .currentTask, .recordField, .dereference, .addressOf, .pointerOffset, .copiedMember:
             break  // kernel types: typed when resolved (TypeChecker+KernelTypes.swift)
         case .variable(let name):
             variablesRead.insert(name)
             guard let t = lookupVariable(name) else {
-                let all = scopes.flatMap(\.keys).map { "$" + $0 }
+                let all = function.variables.flatMap(\.keys).map { "$" + $0 }
                 let hint = Suggestion.closest(to: "$" + name, among: all)
                 diagnostics.append(.error(e.range, "Undefined or undeclared variable: $\(name)", suggestion: hint))
                 return out
@@ -58,6 +58,12 @@ extension TypeChecker {
                 out.type = ta.type.isSigned || tb.type.isSigned ? .int64 : .uint64
             case (.string(let x), .string(let y)):
                 out.type = .string(capacity: max(x, y))
+            case (.void, .void):
+                // `c ? printf("a") : printf("b")`: a statement choosing which call to make.
+                out.type = .void
+            case _ where ta.type == tb.type || Self.kindWord(ta.type) == Self.kindWord(tb.type):
+                // bpftrace's wording: the types agree, but a ternary only yields integers and strings.
+                diagnostics.append(.error(e.range, "Ternary return type unsupported \(Self.kindWord(ta.type))"))
             default:
                 diagnostics.append(.error(e.range,
                     "Ternary operator must return the same type: have '\(ta.type)' and '\(tb.type)'"))
@@ -67,10 +73,10 @@ extension TypeChecker {
         case .increment(let target, let inc, let prefix, _):
             return checkIncrement(e, target, inc, prefix)
         case .tuple(let elements):
-            let typed = elements.map { checkExpr($0) }
+            let typed = elements.map { copiedValue(checkExpr($0)) }
             out.kind = .tuple(typed)
             guard !typed.contains(where: { $0.type == .none }) else { return out }
-            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered) {
+            for t in typed where !(t.type.isInteger || t.type.isString || t.type.isPointer || t.type.isRendered || t.type.isTuple) {
                 diagnostics.append(.error(t.range, "a tuple element cannot be of type \(t.type)"))
                 return out
             }
@@ -228,6 +234,12 @@ extension TypeChecker {
             // Syscall arguments point into the calling process; other tracepoints' pointers are kernel ones.
             let user = f.name != "" && format?.id.category == "syscalls"
             var t: SType = isChar ? .char : .integer(bits: 8, signed: false)
+            // `struct __kernel_timespec * rqtp`: typed through BTF when followed (`->tv_sec`).
+            if words.count >= 2, words[0] == "struct" || words[0] == "union" {
+                t = .record(name: "\(words[0]) \(words[1])")
+            } else if let scalar = Self.integerType(named: TypeName(name: words.joined(separator: " "))), !isChar {
+                t = scalar
+            }
             for _ in 0..<stars { t = .pointer(to: t, user: user) }
             return t
         }
@@ -240,6 +252,7 @@ extension TypeChecker {
         out.kind = .binary(op, a, b)
         guard a.type != .none, b.type != .none else { return out }
         if let resolved = checkPointerArithmetic(e, op, a, b) { return resolved }
+        if let resolved = checkValueEquality(e, op, a, b) { return resolved }
         switch (a.type, b.type) {
         case (.string, .string):
             guard op == .eq || op == .ne else {

@@ -39,6 +39,8 @@ extension TypeChecker {
         case "pton": return checkPton(e, args)
         case "macaddr": return checkMacaddr(e, args)
         case "strerror": return checkStrerror(e, args)
+        case "cgroup_path": return checkCgroupPath(e, args)
+        case "uptr", "kptr": return checkAddressSpace(e, name, args)
         case "signame": return checkSigname(e, args)
         case "bswap": return checkBswap(e, args)
         case "path": return checkPath(e, args)
@@ -60,7 +62,7 @@ extension TypeChecker {
     static let extraFunctionNames = [
         "kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "reg", "cgroup", "username", "rand", "numaid",
         "jiffies", "buf", "strncmp", "strcontains", "ntop", "pton", "macaddr", "strerror", "signame", "bswap", "path",
-        "time", "strftime", "cat", "system", "signal", "override", "getopt", "unwatch",
+        "time", "strftime", "cat", "system", "signal", "override", "getopt", "unwatch", "cgroup_path", "uptr", "kptr",
     ]
     static let extraBuiltinNames = ["kstack", "ustack", "cgroup", "username", "rand", "numaid", "jiffies"]
 

@@ -147,8 +147,36 @@ extension TypeChecker {
         switch t {
         case .record(let name): return lookupRecord(named: name)?.size
         case .array(let element, let count): return byteSize(of: element).map { $0 * count }
+        case .tuple: return cLayout(of: t)?.size
         case .none, .void: return nil
         default: return t.size
+        }
+    }
+
+    /// Size and alignment of `t` laid out as a C struct member: what bpftrace's `sizeof` reports
+    /// for a tuple, whose elements it packs as a C struct's (`(int8, int16, int32)` is 8 bytes).
+    /// swtrace keeps each element 8-byte aligned in its records; `sizeof` answers in the
+    /// language's terms, not the record's.
+    mutating func cLayout(of t: SType) -> (size: Int, alignment: Int)? {
+        switch t {
+        case .integer(let bits, _): return (bits / 8, bits / 8)
+        case .pointer: return (8, 8)
+        case .string(let capacity): return (capacity, 1)
+        case .array(let element, let count):
+            return cLayout(of: element).map { ($0.size * count, $0.alignment) }
+        case .record(let name):
+            return lookupRecord(named: name).map { ($0.size, max(1, $0.alignment)) }
+        case .tuple(let elements):
+            var offset = 0, alignment = 1
+            for element in elements {
+                guard let (size, align) = cLayout(of: element) else { return nil }
+                offset = (offset + align - 1) / align * align + size
+                alignment = max(alignment, align)
+            }
+            return ((offset + alignment - 1) / alignment * alignment, alignment)
+        case .rendered(.memoryCopy(let layout)): return (layout.size, layout.alignment)
+        case .rendered(let r): return (r.size, 8)
+        case .none, .void: return nil
         }
     }
 

@@ -22,6 +22,7 @@ extension TypeChecker {
         } else {
             v = checkExpr(value)
             guard v.type != .none else { return stmt }
+            if op == nil { v = copiedValue(v) }
             if op != nil, !v.type.isInteger {
                 diagnostics.append(.error(value.range, "\(op?.rawValue ?? "")= needs an integer, got \(v.type)"))
                 return stmt
@@ -51,7 +52,7 @@ extension TypeChecker {
     mutating func checkMapKeys(_ keys: [Expr]) -> [Expr]? {
         var out: [Expr] = []
         for k in keys {
-            let tk = checkExpr(k)
+            let tk = copiedValue(checkExpr(k))
             switch tk.type {
             case .none: return nil
             case .integer, .pointer, .string, .rendered: break
@@ -275,7 +276,7 @@ extension TypeChecker {
                 out.type = .void
             } else {
                 guard argumentCount(e, fn, args, 1...1) else { return out }
-                let v = checkExpr(args[0])
+                let v = copiedValue(checkExpr(args[0]))
                 guard v.type != .none else { return out }
                 guard v.type.isInteger || v.type.isString || v.type.isPointer || v.type.isTuple || v.type.isRendered else {
                     diagnostics.append(.error(args[0].range, "print() cannot print a value of type \(v.type)"))

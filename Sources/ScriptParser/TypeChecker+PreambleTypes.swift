@@ -26,7 +26,11 @@ extension TypeChecker {
                 // SysV: a bitfield starts a new unit of its type when it would straddle one.
                 if width == 0 || (bit % unitBits) + width > unitBits { bit = (bit + unitBits - 1) / unitBits * unitBits }
                 if width > 0 {
-                    members.append(RecordMember(name: field.name, bitOffset: bit, bitfieldSize: width, type: type))
+                    // bpftrace reads bitfields as unsigned, whatever their declared type
+                    // (`short b:8` holding 0xd9 is 217).
+                    var unsigned = type
+                    if case .integer(let bytes, _, let isChar) = type { unsigned = .integer(bytes: bytes, signed: false, isChar: isChar) }
+                    members.append(RecordMember(name: field.name, bitOffset: bit, bitfieldSize: width, type: unsigned))
                     alignment = max(alignment, type.alignment)
                 }
                 bit += width
@@ -71,13 +75,16 @@ extension TypeChecker {
             diagnostics.append(.error(field.range, message, suggestion: Suggestion.closest(to: field.type.name, among: known)))
             return nil
         }
-        if let count = field.arrayCount {
-            // Far beyond any struct a probe could read; keeps the layout arithmetic in range.
-            guard count >= 0, count <= Self.maxArrayBytes / max(1, type.size) else {
-                diagnostics.append(.error(field.range, "Array '\(field.name)' is too large (at most \(Self.maxArrayBytes) bytes)"))
-                return nil
+        if let first = field.arrayCount {
+            // `int y[2][3]`: an array of 2 arrays of 3, built innermost first.
+            for count in (field.innerArrayCounts.reversed() + [first]) {
+                // Far beyond any struct a probe could read; keeps the layout arithmetic in range.
+                guard count >= 0, count <= Self.maxArrayBytes / max(1, type.size) else {
+                    diagnostics.append(.error(field.range, "Array '\(field.name)' is too large (at most \(Self.maxArrayBytes) bytes)"))
+                    return nil
+                }
+                type = .array(of: type, count: count)
             }
-            type = .array(of: type, count: count)
         }
         return type
     }

@@ -86,6 +86,16 @@ extension TypeChecker {
                 return e
             }
             return Expr(.probeValue(.childPID), range: e.range, type: .uint64)
+        case "ctx":
+            if attachPoints.contains(where: { if case .tracepoint = $0 { return true }; return false }) {
+                diagnostics.append(.error(e.range, "Use args instead of ctx in tracepoint"))
+                return e
+            }
+            // A kernel address: what it points to is read with bpf_probe_read_kernel.
+            return Expr(.probeValue(.context), range: e.range, type: .pointer(to: .integer(bits: 8, signed: false), user: false))
+        case _ where name.hasPrefix("sarg") && name.count > 4:
+            guard let n = Int(name.dropFirst(4)), n >= 0 else { return nil }
+            return checkStackArgument(e, n)
         default:
             guard name.hasPrefix("arg"), let n = Int(name.dropFirst(3)), n >= 0, name.count > 3 else { return nil }
             return checkArgument(e, name, n)
@@ -207,5 +217,5 @@ extension TypeChecker {
     }
 
     /// Names offered in "did you mean" suggestions for unknown identifiers.
-    static let probeBuiltinNames = ["retval", "func", "probe", "cpid", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5"]
+    static let probeBuiltinNames = ["retval", "func", "probe", "cpid", "ctx", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5"]
 }

@@ -12,9 +12,12 @@ extension TypeChecker {
     /// checked through here too, so each offending node is reported once, at its own range.
     mutating func checkExpr(_ e: Expr) -> Expr {
         let typed = typeExpr(e)
-        if !hasProbeContext, typed.type != .none, let what = contextRead(typed) {
-            diagnostics.append(.error(typed.range,
-                "\(what) cannot be used inside a for loop over a map: the loop body runs as a callback, without the probe's context"))
+        if !function.hasProbeContext, typed.type != .none, let what = contextRead(typed) {
+            let written = source.map { $0.text(of: typed.range) } ?? ""
+            let example = written.isEmpty ? "" : " (@v = \(written);)"
+            diagnostics.append(Diagnostic(.error, typed.range,
+                "\(what) cannot be used inside a for loop over a map: the loop body runs as a callback, without the probe's context",
+                notes: ["HINT: read it before the loop into a map\(example), which the loop body can read"]))
             var refused = typed
             refused.type = .none
             return refused
@@ -31,7 +34,7 @@ extension TypeChecker {
             needs = true
         case .probeValue(let v):
             switch v {
-            case .argument, .contextSlot, .usdtArgument, .retval: needs = true
+            case .argument, .contextSlot, .usdtArgument, .retval, .context: needs = true
             case .childPID: needs = false
             // One name for every attach point is a constant; several are told apart by the
             // attach cookie, which only the context gives (IRGen+ProbeBuiltins.swift).

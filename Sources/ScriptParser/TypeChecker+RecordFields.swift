@@ -6,6 +6,7 @@ extension TypeChecker {
     mutating func checkRecordField(_ e: Expr, base: Expr, name: String, arrow: Bool) -> Expr? {
         let tb = checkExpr(base)
         guard tb.type != .none else { return e }
+        if let copied = checkCopiedField(e, base: tb, name: name, arrow: arrow) { return copied }
         let record: RecordType
         switch tb.type {
         case .pointer(let pointee, _):
@@ -117,6 +118,7 @@ extension TypeChecker {
             diagnostics.append(.error(index.range, "The array index must be an integer, got \(ti.type)"))
             return e
         }
+        if let copied = checkCopiedElement(e, base: tb, index: ti) { return copied }
         switch tb.type {
         case .array(let element, let count):
             guard Self.isInMemory(tb) || Self.isTracepointArray(tb) else {

@@ -106,9 +106,9 @@ extension TypeChecker {
     }
 
     static func hasRegisters(_ ap: ResolvedAttachPoint) -> Bool {
-        switch ap {
-        case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .profile, .interval, .perfEvent: return true
-        default: return false
+        switch ap.programContext {
+        case .registers, .perfEvent: return true
+        case .none, .tracepointRecord, .rawTracepointArguments, .btfArguments: return false
         }
     }
 }

@@ -9,13 +9,8 @@ public struct TypeChecker {
     var probeName = ""
     /// The concrete attach points of the body being checked.
     var attachPoints: [ResolvedAttachPoint] = []
-    /// Scratch variables, innermost block last.
-    var scopes: [[String: SType]] = []
-    var loopDepth = 0
-    var inForBody = false
-    /// False inside a `for` body over a map: it runs as a callback the kernel calls without the
-    /// probe's context (TypeChecker+ProbeContext.swift).
-    var hasProbeContext = true
+    /// The function the code being checked becomes (its variables, loops, whether it is a callback).
+    var function = FunctionScope.probe
     /// The script, for quoting what a diagnostic is about.
     var source: SourceFile?
     /// Maps by name, typed by their first use; `mapOrder` keeps first-use order for printing.
@@ -116,10 +111,7 @@ public struct TypeChecker {
 
     mutating func checkProbeOnce(_ probe: Probe, attachPoints: [ResolvedAttachPoint], format: TracepointFormat?,
                                  name: String) -> TypedProbe? {
-        scopes = [[:]]
-        hasProbeContext = true
-        inForBody = false
-        loopDepth = 0
+        function = .probe
         let errorsBefore = diagnostics.errors.count
         var predicate: Expr?
         if let p = probe.predicate {
@@ -153,8 +145,8 @@ public struct TypeChecker {
     // MARK: Statements
 
     mutating func checkBlock(_ block: Block) -> Block {
-        scopes.append([:])
-        defer { scopes.removeLast() }
+        function.variables.append([:])
+        defer { function.variables.removeLast() }
         return Block(block.statements.map { checkStmt($0) }, range: block.range)
     }
 
@@ -176,8 +168,8 @@ public struct TypeChecker {
                         range: stmt.range)
         case .whileLoop(let cond, let body):
             let c = checkCondition(cond)
-            loopDepth += 1
-            defer { loopDepth -= 1 }
+            function.loopDepth += 1
+            defer { function.loopDepth -= 1 }
             return Stmt(.whileLoop(condition: c, body: checkBlock(body)), range: stmt.range)
         case .unroll(let count, let body):
             let n = checkExpr(count)
@@ -196,13 +188,13 @@ public struct TypeChecker {
         case .forMap(let variable, let map, let body):
             return checkForMap(stmt, variable, map, body)
         case .breakLoop, .continueLoop:
-            if loopDepth == 0 {
+            if function.loopDepth == 0 {
                 let word = { if case .breakLoop = stmt.kind { return "break" }; return "continue" }()
                 diagnostics.append(.error(stmt.range, "'\(word)' statement is not allowed outside of a loop"))
             }
             return stmt
         case .returnProbe:
-            if inForBody {
+            if function.isCallback {
                 diagnostics.append(.error(stmt.range, "'return' is not allowed inside a for loop over a map; use break"))
             }
             return stmt
@@ -232,17 +224,11 @@ public struct TypeChecker {
         }
         let keyType = info.keyTypes.count == 1 ? info.keyTypes[0] : SType.tuple(info.keyTypes)
         let pairType = SType.tuple([keyType, valueType])
-        let savedScopes = scopes, savedLoopDepth = loopDepth, savedInFor = inForBody, savedContext = hasProbeContext
-        scopes = [[variable: pairType]]
-        loopDepth = 1
-        inForBody = true
-        hasProbeContext = false
+        let caller = function
+        function = .forMapBody(variable, pairType)
         variablesRead.insert(variable)
         let typedBody = checkBlock(body)
-        scopes = savedScopes
-        loopDepth = savedLoopDepth
-        inForBody = savedInFor
-        hasProbeContext = savedContext
+        function = caller
         var typedMap = map
         typedMap.type = pairType
         return Stmt(.forMap(variable: variable, map: typedMap, body: typedBody), range: stmt.range)
@@ -275,6 +261,7 @@ public struct TypeChecker {
             v = checkBinary(Expr(.binary(op, t, value), range: stmt.range), op, t, v)
         }
         guard v.type != .none else { return stmt }
+        v = copiedValue(v)
         if v.type == .void {
             diagnostics.append(.error(value.range, "Value has no type (void) and cannot be assigned to $\(name)"))
             return stmt
@@ -292,7 +279,7 @@ public struct TypeChecker {
             if let wide = widenedVariables[name], let merged = Self.mergeTypes([wide], [declared ?? v.type])?.first {
                 declared = merged
             }
-            scopes[scopes.count - 1][name] = declared
+            function.variables[function.variables.count - 1][name] = declared
         } else if let d = declared, !Self.assignable(v.type, to: d) {
             diagnostics.append(.error(stmt.range,
                 "Type mismatch for $\(name): trying to assign value of type '\(v.type)' when variable already contains a value of type '\(d)'"))
@@ -332,8 +319,7 @@ public struct TypeChecker {
     }
 
     func lookupVariable(_ name: String) -> SType? {
-        for scope in scopes.reversed() { if let t = scope[name] { return t } }
-        return nil
+        function.lookup(name)
     }
 }
 

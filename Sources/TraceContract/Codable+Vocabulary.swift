@@ -3,7 +3,7 @@
 /// `Character`, which is not `Codable`.
 
 extension PrintfFormat.Conversion: Codable {
-    private enum CodingKeys: String, CodingKey { case flags, width, precision, length, specifier }
+    private enum CodingKeys: String, CodingKey { case flags, width, precision, length, specifier, bufferStyle }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -16,6 +16,7 @@ extension PrintfFormat.Conversion: Codable {
                   precision: try c.decodeIfPresent(Int.self, forKey: .precision),
                   length: try c.decode(String.self, forKey: .length),
                   specifier: first)
+        bufferStyle = try c.decodeIfPresent(String.self, forKey: .bufferStyle)?.first
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -25,5 +26,6 @@ extension PrintfFormat.Conversion: Codable {
         try c.encodeIfPresent(precision, forKey: .precision)
         try c.encode(length, forKey: .length)
         try c.encode(String(specifier), forKey: .specifier)
+        try c.encodeIfPresent(bufferStyle.map(String.init), forKey: .bufferStyle)
     }
 }

@@ -27,15 +27,20 @@ public enum Rendering: Codable, Hashable, Sendable, CustomStringConvertible {
     case errorText
     /// `signame(n)`: `[signal number: u64]`, printed as Linux names it (`SIGTERM`).
     case signalName
+    /// `cgroup_path(id)`: `[cgroup id: u64]`, named from the cgroup file systems.
+    case cgroupPath
+    /// A whole struct or array copied out of memory: its bytes, printed member by member.
+    case memoryCopy(ValueLayout)
 
     /// Bytes the value takes; always a multiple of 8 so slots stay aligned.
     public var size: Int {
         switch self {
         case .stack, .userSymbol: return 16
-        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText, .signalName: return 8
+        case .kernelSymbol, .timestamp, .macAddress, .username, .errorText, .signalName, .cgroupPath: return 8
         case .buffer(let capacity): return 8 + ((capacity + 7) & ~7)
         case .inetAddress: return 24
         case .byteArray(let count): return (count + 7) & ~7
+        case .memoryCopy(let layout): return max(8, (layout.size + 7) & ~7)
         }
     }
 
@@ -53,6 +58,8 @@ public enum Rendering: Codable, Hashable, Sendable, CustomStringConvertible {
         case .username: return "username"
         case .errorText: return "strerror"
         case .signalName: return "signame"
+        case .cgroupPath: return "cgroup_path"
+        case .memoryCopy(let layout): return layout.description
         }
     }
 

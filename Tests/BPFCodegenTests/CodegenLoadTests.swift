@@ -33,6 +33,21 @@ final class CodegenLoadTests: XCTestCase {
         ("plain_maps", #"t:syscalls:sys_enter_read { @start[tid] = nsecs; @n[comm, pid]++; @bytes += args->count; } t:syscalls:sys_exit_read /@start[tid]/ { @lat = hist(nsecs - @start[tid]); delete(@start[tid]); if (has_key(@n, comm, pid)) { @seen[comm] = "yes"; } }"#),
         ("map_functions", #"interval:ms:100 { @x = count(); print(@x); clear(@x); zero(@x); print(@x, 3, 10); print(1); print("s"); }"#),
         ("for_map", #"BEGIN { @m[1] = 10; @m[2] = 20; for ($kv : @m) { printf("%d %d\n", $kv.0, $kv.1); if ($kv.0 == 2) { break; } } exit(); }"#),
+        // A zero divisor and a shift past 63 are defined (as in BPF), not undefined behaviour
+        // LLVM would drop the surrounding code for (fuzz: verifier-division-by-zero-is-undef).
+        ("zero_divisor_wide_shift", #"END { printf("%d\n", (pid <= 0 ? gid / $# : elapsed) << 3); } BEGIN { @x = (pid <= 0 ? gid / 0 : elapsed) << 3; @y = (pid <= 0 ? gid % 0 : elapsed) << 3; @z = ~(comm == "bash" ? pid : (gid << 255)); exit(); }"#),
+        // A record held while an argument's scratch lookup may fail is discarded on that path
+        // (fuzz: verifier-printf-ringbuf-reference-leak).
+        // bpf_loop's context stays on the stack when the stack budget sends buffers to the
+        // scratch map (the helper takes stack memory only).
+        ("loop_context_on_stack", #"t:syscalls:sys_enter_openat { @m[args->dfd] = (("abc" == probe) ? (strcontains(comm, "a") || 1) : ("abc" == probe)) + (str(0) == (nsecs ? probe : "abc")); }"#),
+        // A short string compare keeps its early exits: folded into a branchless chain, the
+        // verifier walked 2^16 outcomes through the rest of the program (1M instructions).
+        ("string_compare_early_exits", #"t:syscalls:sys_enter_openat { @i = 1; @s = comm; @h = hist(@i && (probe == @s)); printf("%s\n", (nsecs ? probe : str(args->filename))); }"#),
+        // `x > UINT64_MAX / y` stays a division: as InstCombine's overflow check it needs a
+        // 128-bit multiply BPF lacks (fuzz: internal-llvm-multi3-overflow-check).
+        ("division_not_overflow_check", #"BEGIN { @x = rand > (18446744073709551615 / cgroup); @y = (uint64)rand > (18446744073709551615 / (uint64)(cgroup | 2)); exit(); }"#),
+        ("record_discarded_on_early_exit", #"t:syscalls:sys_enter_openat { printf("%s\n", strerror(strncmp(str(args->filename), "a", 2))); }"#),
     ]
 
     func testEveryConstructPassesTheVerifier() throws {

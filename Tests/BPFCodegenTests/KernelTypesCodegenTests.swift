@@ -31,6 +31,8 @@ final class KernelTypesCodegenTests: XCTestCase {
         ("queries", #"BEGIN { printf("%d %d %d %d\n", sizeof(struct task_struct), sizeof(*curtask), offsetof(struct task_struct, se.vruntime), TASK_COMM_LEN); exit(); }"#),
         ("user_struct", #"t:syscalls:sys_enter_connect { $sa = (struct sockaddr *)args->uservaddr; printf("%d\n", $sa->sa_family); }"#),
         ("preamble", "struct mine { int a; unsigned int b : 3; struct list_head l; };\nBEGIN { $m = (struct mine *)curtask; printf(\"%d %d %d\\n\", $m->a, $m->b, $m->l.next != 0); exit(); }"),
+        // Array members handed whole to functions that take bytes: read where they lie.
+        ("array_member_bytes", #"kprobe:eth_type_trans { $e = (struct ethhdr *)arg1; printf("%s %r\n", macaddr($e->h_source), buf(curtask->mm->saved_auxv, 16)); $s = (struct sock *)arg0; printf("%s\n", ntop(10, $s->__sk_common.skc_v6_daddr.in6_u.u6_addr8)); }"#),
     ]
 
     func testEveryConstructPassesTheVerifier() throws {

@@ -73,11 +73,11 @@ final class AOTTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "\(result)")
         XCTAssertTrue(result.stderr.contains("Attached"), "\(result)")
         let written = try String(contentsOfFile: out, encoding: .utf8)
-        XCTAssertTrue(written.hasPrefix("begin\n"), written)
+        XCTAssertTrue(written.hasPrefix("Attaching 2 probes...\nbegin\n"), written)
         XCTAssertTrue(written.contains("done\n"), written)
         let bad = try runSwtrace(["-f", "yaml"], executable: aot)
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stderr.contains("-f takes text or json"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("ERROR: Invalid output format \"yaml\""), bad.stderr)
     }
 
     func testAMissingTracepointIsOneClearSentence() throws {

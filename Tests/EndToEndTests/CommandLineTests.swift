@@ -62,7 +62,7 @@ final class CommandLineTests: XCTestCase {
         try "BEGIN { printf(\"from stdin %d\\n\", 41 + 1); exit(); }\n".write(toFile: script, atomically: true, encoding: .utf8)
         let run = try runWorkload(["/bin/sh", "-c", "exec \"$0\" - < \"$1\"", SwtraceRunner.binaryPath, script])
         XCTAssertEqual(run.status, 0, "\(run)")
-        XCTAssertTrue(run.stdout.hasPrefix("from stdin 42\n"), "\(run)")
+        XCTAssertTrue(run.stdout.hasPrefix("Attaching 1 probe...\nfrom stdin 42\n"), "\(run)")
 
         // Errors in a piped script are located in "stdin", as with -e.
         try "BEGIN { nosuch(); }\n".write(toFile: script, atomically: true, encoding: .utf8)

@@ -316,7 +316,7 @@ final class ExecTracingTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "\(result)")
         XCTAssertEqual(result.stdout, SwtraceRunner.exitBlankLines)   // bpftrace 0.17 too
         XCTAssertEqual(result.stderr, "Attached 2 probes\n")
-        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "to the file\nend\n")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "Attaching 2 probes...\nto the file\nend\n")
     }
 
     func testQuietPrintsNoAttachedLine() throws {

@@ -34,6 +34,14 @@ enum SwtraceRunner {
         return path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }()
 
+    /// `text` without a leading `Attaching N probe(s)...` line.
+    static func withoutAttachLine(_ text: String) -> String {
+        guard text.hasPrefix("Attaching "), let newline = text.firstIndex(of: "\n") else { return text }
+        let line = text[..<newline]
+        guard line.hasSuffix(" probe...") || line.hasSuffix(" probes...") else { return text }
+        return String(text[text.index(after: newline)...])
+    }
+
     static let setprivPath: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in access(path, X_OK) == 0 }
 }
 
@@ -249,7 +257,9 @@ final class SwtraceProcess {
         return true
     }
 
-    var stdout: String { child.stdout }
+    /// What the program printed, after bpftrace's `Attaching N probes...` line (which
+    /// `AttachLineTests` checks on its own).
+    var stdout: String { SwtraceRunner.withoutAttachLine(child.stdout) }
     var stderr: String { child.stderr }
     var isRunning: Bool { child.isRunning }
 

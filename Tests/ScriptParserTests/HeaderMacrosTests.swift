@@ -1,24 +1,9 @@
 import XCTest
 @testable import ScriptParser
 
-/// Constants from `#include`d headers: which lines count, how headers are found, and the
-/// error for one that is nowhere.
+/// How `#include`d headers are found (`-I`, `--include`, the system directories), and the
+/// error for one that is nowhere. Which lines give constants: HeaderConstantsTests.
 final class HeaderMacrosTests: XCTestCase {
-    func testOnlyObjectLikeConstantDefinesAreKept() {
-        XCTAssertEqual(HeaderLine("#define EPERM 1"), .define("EPERM", "1"))
-        XCTAssertEqual(HeaderLine("  #  define O_RDONLY\t00 /* read */"), .define("O_RDONLY", "00"))
-        XCTAssertEqual(HeaderLine("#define LIMIT 0x40UL // bytes"), .define("LIMIT", "0x40"))
-        XCTAssertEqual(HeaderLine("#define NEG (-7)"), .define("NEG", "(-7)"))
-        XCTAssertEqual(HeaderLine("#define EWOULDBLOCK EAGAIN"), .define("EWOULDBLOCK", "EAGAIN"))
-        XCTAssertEqual(HeaderLine("#define TWICE(x) ((x) * 2)"), .other)
-        XCTAssertEqual(HeaderLine("#define STR \"text\""), .other)
-        XCTAssertEqual(HeaderLine("#define EXPR (A | B)"), .other)
-        XCTAssertEqual(HeaderLine("#define GUARD_H"), .other)
-        XCTAssertEqual(HeaderLine("int x = 1;"), .other)
-        XCTAssertEqual(HeaderLine("#include <bits/errno.h>"), .include("bits/errno.h", quoted: false))
-        XCTAssertEqual(HeaderLine("#include \"local.h\""), .include("local.h", quoted: true))
-    }
-
     func testHeadersAreFoundInTheSearchPathAndFollowed() {
         let files = [
             "/opt/inc/app.h": "#include <app/more.h>\n#define APP_MAX 10\n",

@@ -399,7 +399,8 @@ final class MapPrinterTests: XCTestCase {
     func testLostEventsAndAttachedProbesInText() {
         XCTAssertEqual(text.lostEvents(1), "Lost 1 events\n")
         XCTAssertEqual(text.lostEvents(4840), "Lost 4840 events\n")
-        XCTAssertNil(text.attachedProbes(3))
+        XCTAssertEqual(text.attachedProbes(3), "Attaching 3 probes...\n")
+        XCTAssertEqual(text.attachedProbes(1), "Attaching 1 probe...\n")
         XCTAssertEqual(text.join("mkdir,\"-p"), "mkdir,\"-p\n")
     }
 }

@@ -68,6 +68,24 @@ final class PrintfPlanTests: XCTestCase {
         XCTAssertEqual(planned("%s|", [ArgumentSlot(offset: 8, kind: .string(capacity: 4))], r), "abcd|")
     }
 
+    func testJSONEscapedRenderingEscapesTheWholeText() {
+        var r = record(UInt64(bitPattern: -12))
+        r += Array("a\"b\\c\té\u{1}".utf8).prefix(16)
+        r += [UInt8](repeating: 0, count: 24 + 8 - r.count)
+        r += record(7).suffix(8)
+        let slots = [ArgumentSlot(offset: 8, kind: .signed), ArgumentSlot(offset: 16, kind: .string(capacity: 16)),
+                     ArgumentSlot(offset: 32, kind: .signed)]
+        for format in ["\"%d\" [%-20s] %+d\n", "%5d\t%s\\%x\r\n", "plain %d %s %d"] {
+            let plan = PrintfPlan(PrintfFormat(format), slots)
+            var plain: [UInt8] = [], escaped: [UInt8] = []
+            r.withUnsafeBytes {
+                plan.render($0, into: &plain, renderer: nil)
+                plan.render($0, into: &escaped, renderer: nil, jsonEscaped: true)
+            }
+            XCTAssertEqual(String(decoding: escaped, as: UTF8.self), JSONText.escaped(plain), format)
+        }
+    }
+
     func testJSONMessageEscapesAsBpftrace() {
         var out: [UInt8] = []
         JSONOutputFormat.appendMessage(type: "printf", Array("a\"b\\\n\t\u{1}é".utf8), into: &out)

@@ -28,6 +28,8 @@ public indirect enum PrintableValue: Equatable, Hashable, Sendable {
     case unsigned(UInt64)
     case string(String)
     case tuple([PrintableValue])
+    /// A whole struct or array: its text (`{ .m = 2 }`) and its JSON (`{ "m": 2 }`).
+    case structured(text: String, json: String)
 }
 
 public struct MapEntry: Equatable, Sendable {

@@ -9,8 +9,8 @@ import SystemCatalog
 struct PrintfPlan {
     /// Plain values only (no arrays or strings inside), so walking the steps retains nothing.
     enum Step {
-        /// `literals[start..<end]`.
-        case literal(start: Int, end: Int)
+        /// `literals[start..<end]`; `escapedLiterals[escapedStart..<escapedEnd]` under JSON.
+        case literal(start: Int, end: Int, escapedStart: Int, escapedEnd: Int)
         /// An integer in decimal or hex, narrowed to `bits` as C's varargs narrow it.
         case integer(offset: Int, bits: Int, signed: Bool, hex: Bool, padding: Padding)
         /// A NUL-terminated string slot under a plain `%s` / `%-20s`.
@@ -29,19 +29,23 @@ struct PrintfPlan {
     let steps: [Step]
     /// The literal text of every `.literal` step, one after another.
     let literals: [UInt8]
+    /// The same, escaped once for JSON strings (integers never need escaping).
+    let escapedLiterals: [UInt8]
     let generals: [(PrintfFormat.Conversion, ArgumentSlot)]
 
     init(_ format: PrintfFormat, _ slots: [ArgumentSlot]) {
         var steps: [Step] = []
-        var literals: [UInt8] = []
+        var literals: [UInt8] = [], escapedLiterals: [UInt8] = []
         var generals: [(PrintfFormat.Conversion, ArgumentSlot)] = []
         var next = 0
         for segment in format.segments {
             switch segment {
             case .literal(let s):
-                let start = literals.count
+                let start = literals.count, escapedStart = escapedLiterals.count
                 literals += s.utf8
-                steps.append(.literal(start: start, end: literals.count))
+                JSONText.append(escaped: s.utf8, into: &escapedLiterals)
+                steps.append(.literal(start: start, end: literals.count,
+                                      escapedStart: escapedStart, escapedEnd: escapedLiterals.count))
             case .conversion(let conv):
                 // A conversion without a slot (a malformed manifest) prints nothing.
                 guard next < slots.count else { continue }
@@ -57,6 +61,7 @@ struct PrintfPlan {
         }
         self.steps = steps
         self.literals = literals
+        self.escapedLiterals = escapedLiterals
         self.generals = generals
     }
 
@@ -79,12 +84,20 @@ struct PrintfPlan {
         }
     }
 
-    /// Appends the record's text to `out`.
-    func render(_ record: UnsafeRawBufferPointer, into out: inout [UInt8], renderer: ValueRenderer?) {
+    /// Appends the record's text to `out`; with `jsonEscaped`, as escaped for a JSON string
+    /// (the same bytes `JSONText.escaped` makes of the text, without a copy to escape).
+    func render(_ record: UnsafeRawBufferPointer, into out: inout [UInt8], renderer: ValueRenderer?,
+                jsonEscaped: Bool = false) {
         for step in steps {
             switch step {
-            case .literal(let start, let end):
-                literals.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+            case .literal(let start, let end, let escapedStart, let escapedEnd):
+                if jsonEscaped {
+                    escapedLiterals.withUnsafeBufferPointer {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[escapedStart..<escapedEnd]))
+                    }
+                } else {
+                    literals.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+                }
             case .integer(let offset, let bits, let signed, let hex, let padding):
                 guard offset + 8 <= record.count else { continue }
                 let v = Self.narrow(record.loadUnaligned(fromByteOffset: offset, as: UInt64.self), bits: bits, signed: signed)
@@ -101,11 +114,12 @@ struct PrintfPlan {
                 let text = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.firstIndex(of: 0) ?? bytes.count)])
                 let fill = padding.width - text.count
                 if !padding.leftAlign { Self.pad(fill, into: &out) }
-                out.append(contentsOf: text)
+                if jsonEscaped { JSONText.append(escaped: text, into: &out) } else { out.append(contentsOf: text) }
                 if padding.leftAlign { Self.pad(fill, into: &out) }
             case .general(let index):
                 let (conv, slot) = generals[index]
-                out.append(contentsOf: EventFormatter.conversionText(conv, slot, record, renderer: renderer))
+                let text = EventFormatter.conversionText(conv, slot, record, renderer: renderer)
+                if jsonEscaped { JSONText.append(escaped: text, into: &out) } else { out.append(contentsOf: text) }
             }
         }
     }

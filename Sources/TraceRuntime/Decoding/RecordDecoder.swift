@@ -32,6 +32,9 @@ struct RecordDecoder {
             return .string(String(decoding: bytes, as: UTF8.self))
         case .tuple(let elements):
             return .tuple(elements.map { value(raw, ArgumentSlot(offset: slot.offset + $0.offset, kind: $0.kind)) })
+        case .rendered(.memoryCopy(let layout)):
+            return .structured(text: ValueRenderer.copyText(layout, raw, at: slot.offset, compact: place == .mapKey),
+                               json: ValueRenderer.copyJSON(layout, raw, at: slot.offset))
         case .rendered(let r):
             return .string((renderer ?? ValueRenderer(object: nil)).text(r, raw, at: slot.offset, place: place))
         }
@@ -97,6 +100,7 @@ struct RecordDecoder {
         case .unsigned(let x): return String(x)
         case .string(let s): return s
         case .tuple(let xs): return "(" + xs.map(printedValue).joined(separator: ", ") + ")"
+        case .structured(let t, _): return t
         }
     }
 }

@@ -53,6 +53,10 @@ final class ValueRenderer {
             return Self.userName(uid: UInt32(truncatingIfNeeded: u64(0)))
         case .errorText:
             return String(cString: strerror(Int32(truncatingIfNeeded: u64(0))))
+        case .memoryCopy(let layout):
+            return Self.copyText(layout, raw, at: offset, compact: place == .mapKey)
+        case .cgroupPath:
+            return CgroupPaths.shared.text(forID: u64(0))
         case .signalName:
             return SignalNames.name(of: Int64(bitPattern: u64(0)))
         }
@@ -223,5 +227,49 @@ final class ValueRenderer {
         var ns = (real.tv_sec - boot.tv_sec) * 1_000_000_000 + (real.tv_nsec - boot.tv_nsec)
         if ns < 0 { ns = 0 }
         return (ns / 1_000_000_000, ns % 1_000_000_000)
+    }
+
+    // MARK: Whole structs and arrays
+
+    /// bpftrace's text for a copied struct or array: `{ .m = 2, .n = 3 }` (`{.m=2,.n=3}` in a
+    /// map key), arrays as `[1,2,3,4]`, char arrays as their text.
+    static func copyText(_ layout: ValueLayout, _ raw: UnsafeRawBufferPointer, at offset: Int, compact: Bool) -> String {
+        guard offset >= 0, offset + layout.size <= raw.count else { return "" }
+        switch layout {
+        case .integer(let bytes, let signed):
+            var v: UInt64 = 0
+            for i in 0..<bytes { v |= UInt64(raw[offset + i]) << UInt64(8 * i) }
+            if signed, bytes < 8, v & (UInt64(1) << UInt64(bytes * 8 - 1)) != 0 { v |= ~((UInt64(1) << UInt64(bytes * 8)) - 1) }
+            return signed ? String(Int64(bitPattern: v)) : String(v)
+        case .text(let bytes):
+            let slice = raw[offset..<(offset + bytes)]
+            return String(decoding: slice.prefix { $0 != 0 }, as: UTF8.self)
+        case .opaque:
+            return "0"
+        case .array(let element, let count):
+            let items = (0..<count).map { copyText(element, raw, at: offset + $0 * element.size, compact: compact) }
+            return "[" + items.joined(separator: ",") + "]"
+        case .record(_, _, let fields):
+            let items = fields.map { f in
+                "." + f.name + (compact ? "=" : " = ") + copyText(f.layout, raw, at: offset + f.offset, compact: compact)
+            }
+            return compact ? "{" + items.joined(separator: ",") + "}" : "{ " + items.joined(separator: ", ") + " }"
+        }
+    }
+
+    /// bpftrace's JSON for a copied struct or array: `{ "m": 2, "n": 3 }`, `[1,2,3,4]`.
+    static func copyJSON(_ layout: ValueLayout, _ raw: UnsafeRawBufferPointer, at offset: Int) -> String {
+        guard offset >= 0, offset + layout.size <= raw.count else { return "null" }
+        switch layout {
+        case .integer, .opaque:
+            return copyText(layout, raw, at: offset, compact: true)
+        case .text:
+            return "\"" + JSONText.escaped(copyText(layout, raw, at: offset, compact: true).utf8) + "\""
+        case .array(let element, let count):
+            return "[" + (0..<count).map { copyJSON(element, raw, at: offset + $0 * element.size) }.joined(separator: ",") + "]"
+        case .record(_, _, let fields):
+            return "{ " + fields.map { "\"\($0.name)\": " + copyJSON($0.layout, raw, at: offset + $0.offset) }
+                .joined(separator: ", ") + " }"
+        }
     }
 }

@@ -168,7 +168,7 @@ final class MetricsEncoder {
         case .scalar(.unsigned(let v)): out.write(v)
         case .scalar(.signed(let v)): out.write(v)
         case .scalar(.string(let text)): out.write(text)   // a number already formatted
-        case .scalar(.tuple): out.write("NaN")
+        case .scalar(.tuple), .scalar(.structured): out.write("NaN")
         case .average(let count, let total): out.write(count == 0 ? "NaN" : Self.number(Double(total) / Double(count)))
         case .stats(let count, _): out.write(count)
         case .histogram(let b): out.write(b.reduce(0, &+))
@@ -182,6 +182,7 @@ final class MetricsEncoder {
         case .unsigned(let v): return String(v)
         case .string(let s): return s
         case .tuple(let parts): return "(" + parts.map(text).joined(separator: ", ") + ")"
+        case .structured(let t, _): return t
         }
     }
 

@@ -46,7 +46,7 @@ struct PageWriter {
                 default: bytes.append(b)
                 }
             }
-        case .tuple:
+        case .tuple, .structured:
             labelValue(.string(MetricsEncoder.text(p)))
         }
     }

@@ -69,7 +69,7 @@ extension MapPrinter {
         switch x {
         case .signed(let s): return ComparableInteger(s < 0, s < 0 ? UInt64(bitPattern: s) : UInt64(s))
         case .unsigned(let u): return ComparableInteger(false, u)
-        case .string, .tuple: return nil
+        case .string, .tuple, .structured: return nil
         }
     }
 
@@ -92,7 +92,7 @@ extension MapPrinter {
         switch v {
         case .signed(let s): return UInt64(bitPattern: s)
         case .unsigned(let u): return u
-        case .string, .tuple: return 0
+        case .string, .tuple, .structured: return 0
         }
     }
 
@@ -157,7 +157,7 @@ enum KeyBytes {
         switch v {
         case .signed(let s): return UInt64(bitPattern: s).byteSwapped
         case .unsigned(let u): return u.byteSwapped
-        case .string, .tuple: return 0
+        case .string, .tuple, .structured: return 0
         }
     }
 
@@ -166,6 +166,7 @@ enum KeyBytes {
         case .signed, .unsigned: return 0
         case .string: return 1
         case .tuple: return 2
+        case .structured: return 3
         }
     }
 }

@@ -65,8 +65,10 @@ public struct TextOutputFormat: OutputFormat {
 
     public func lostEvents(_ count: UInt64) -> String { "Lost \(count) events\n" }
 
-    /// bpftrace writes `Attaching N probes...` here; swtrace reports on standard error instead.
-    public func attachedProbes(_ count: Int) -> String? { nil }
+    /// bpftrace's `Attaching N probes...` line, so scripts and tools that read it keep working.
+    /// swtrace writes it once every probe is attached (bpftrace writes it before attaching),
+    /// and `Attached N probes` on standard error as well.
+    public func attachedProbes(_ count: Int) -> String? { "Attaching \(count) probe\(count == 1 ? "" : "s")...\n" }
 }
 
 /// `-f json`: one `{"type": T, "data": D}` object per line, spaced as bpftrace 0.17 spaces it.
@@ -102,6 +104,10 @@ public struct JSONOutputFormat: OutputFormat {
         return out
     }
 
+    /// What `appendMessage(type: "printf", …)` writes before and after the escaped text.
+    static let printfPrefix: [UInt8] = Array(#"{"type": "printf", "data": ""#.utf8)
+    static let messageSuffix: [UInt8] = Array("\"}\n".utf8)
+
     /// `{"type": T, "data": "escaped text"}` and a newline, appended to `out`.
     static func appendMessage(type: StaticString, _ text: [UInt8], into out: inout [UInt8]) {
         func append(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
@@ -122,6 +128,7 @@ enum ValueText {
         case .unsigned(let x): return String(x)
         case .string(let s): return s
         case .tuple(let xs): return "(" + xs.map(text).joined(separator: ", ") + ")"
+        case .structured(let t, _): return t
         }
     }
 
@@ -141,6 +148,8 @@ enum ValueText {
                 append(x, into: &out)
             }
             out.append(UInt8(ascii: ")"))
+        case .structured(let text, _):
+            out += text.utf8
         }
     }
 
@@ -150,6 +159,7 @@ enum ValueText {
         case .signed, .unsigned: return text(v)
         case .string(let s): return "\"" + JSONText.escaped(s.utf8) + "\""
         case .tuple(let xs): return "[" + xs.map(json).joined(separator: ",") + "]"
+        case .structured(_, let j): return j
         }
     }
 
@@ -160,7 +170,7 @@ enum ValueText {
         switch v {
         case .signed(let x): return .signed(dividedSigned(x, by: divisor))
         case .unsigned(let x): return .unsigned(x / divisor)
-        case .string: return v
+        case .string, .structured: return v
         case .tuple(let xs): return .tuple(xs.map { divided($0, by: divisor) })
         }
     }

@@ -94,13 +94,20 @@ final class EventSink {
     }
 
     private func handlePrintf(_ plan: PrintfPlan, _ record: UnsafeRawBufferPointer) {
+        if printfLayout == .json {
+            // Rendered straight into the message, escaped as it goes (literals escaped once).
+            message.removeAll(keepingCapacity: true)
+            message.append(contentsOf: JSONOutputFormat.printfPrefix)
+            plan.render(record, into: &message, renderer: formatter.renderer, jsonEscaped: true)
+            message.append(contentsOf: JSONOutputFormat.messageSuffix)
+            output.write(message)
+            return
+        }
         text.removeAll(keepingCapacity: true)
         plan.render(record, into: &text, renderer: formatter.renderer)
         switch printfLayout {
         case .json:
-            message.removeAll(keepingCapacity: true)
-            JSONOutputFormat.appendMessage(type: "printf", text, into: &message)
-            output.write(message)
+            break
         case .text where partialLines.isEmpty && text.last == UInt8(ascii: "\n"):
             output.write(text)
         case .text, .other:

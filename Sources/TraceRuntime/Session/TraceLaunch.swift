@@ -20,7 +20,8 @@ public struct RuntimeFlags: Sendable {
 
     /// What is wrong with the flags, as the one line to print, or nil.
     public var problem: String? {
-        if format != "text", format != "json" { return "-f takes text or json, not '\(format)'" }
+        // bpftrace's words; text and json are the formats there are.
+        if format != "text", format != "json" { return "Invalid output format \"\(format)\"" }
         if OutputStream.Buffering(rawValue: buffering) == nil { return "-B takes line, full or none, not '\(buffering)'" }
         if pid != nil, command != nil { return "-p and -c cannot be used together" }
         if let text = metricsAddress, case .failure(let e) = MetricsAddress.parse(text) { return e.message }
