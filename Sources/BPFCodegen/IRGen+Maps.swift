@@ -209,27 +209,23 @@ extension IRGen {
     func emitAggregation(_ map: LLVMValueRef, _ d: MapDescriptor, _ keys: [Expr], _ args: [Expr]) throws {
         let value = try args.first.map { try emitInt($0) } ?? m.const64(1)
         let key = try emitMapKey(d, keys)
-        if d.isArray {
-            // Slot 0 always exists: no creation path, no zero buffer.
-            let entry = lookup(map, key)
+        // Updates the entry when there is one (a full map leaves none: the drop is counted).
+        func update(_ entry: LLVMValueRef) throws {
             let present = appendBlock("agg.present"), done = appendBlock("agg.done")
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
             LLVMPositionBuilderAtEnd(builder, present)
             try updateAggregate(entry, d.info.value, value)
             LLVMBuildBr(builder, done)
             LLVMPositionBuilderAtEnd(builder, done)
-            return
+        }
+        if d.isArray {
+            // Slot 0 always exists: no creation path, no zero buffer.
+            return try update(lookup(map, key))
         }
         guard let zeroMap else { throw CodegenError("internal error: no zero buffer for aggregations") }
         // The shared subprogram creates the entry from the zero map itself (IRGen+MapEntry).
         if let entry = entryCreatingShared(map, key, initial: nil) {
-            let present = appendBlock("agg.present"), done = appendBlock("agg.done")
-            LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, entry, ""), done, present)
-            LLVMPositionBuilderAtEnd(builder, present)
-            try updateAggregate(entry, d.info.value, value)
-            LLVMBuildBr(builder, done)
-            LLVMPositionBuilderAtEnd(builder, done)
-            return
+            return try update(entry)
         }
         let zero = lookup(LLVMBuildBitCast(builder, zeroMap, m.i8p, ""), allocaInEntry(bytes: 8))
         let haveZero = appendBlock("agg.zero"), done = appendBlock("agg.done")
