@@ -115,7 +115,7 @@ extension ProbeExpander {
                 : "USDT probe '\(spec)' not found in \(binary)"
             return .failure(.error(ap.range, message, suggestion: hint))
         }
-        return .success(matches.map { .usdt(USDTTarget(binary: binary, provider: $0.provider, name: $0.name)) })
+        return .success(matches.map { .usdt(USDTTarget(binary: binary, provider: $0.provider, name: $0.name, sites: $0.sites)) })
     }
 
     // MARK: Binaries

@@ -47,8 +47,10 @@ public struct USDTProbeInfo: Equatable, Sendable {
     public var name: String
     /// Argument sizes and signs from the note's argument string (`-4@%eax 8@%rdx`).
     public var arguments: [USDTArgument]
-    public init(provider: String, name: String, arguments: [USDTArgument]) {
-        self.provider = provider; self.name = name; self.arguments = arguments
+    /// Places the probe is compiled in (a marker inlined twice has two): bpftrace counts each.
+    public var sites: Int
+    public init(provider: String, name: String, arguments: [USDTArgument], sites: Int = 1) {
+        self.provider = provider; self.name = name; self.arguments = arguments; self.sites = sites
     }
 }
 

@@ -112,8 +112,11 @@ public struct USDTTarget: Codable, Hashable, Sendable {
     public var binary: String
     public var provider: String
     public var name: String
-    public init(binary: String, provider: String, name: String) {
-        self.binary = binary; self.provider = provider; self.name = name
+    /// Sites of `provider:name` in the binary: libbpf attaches to all of them at once, and
+    /// `Attaching N probes` counts each, as bpftrace does.
+    public var sites: Int
+    public init(binary: String, provider: String, name: String, sites: Int = 1) {
+        self.binary = binary; self.provider = provider; self.name = name; self.sites = sites
     }
 }
 

@@ -4,7 +4,7 @@ import XCTest
 /// bpftrace's `Attaching N probes...` comes first on stdout (scripts and tools read it), once
 /// every probe is attached; `Attached N probes` on stderr; neither with -q.
 final class AttachLineTests: XCTestCase {
-    private func raw(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
+    func raw(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
         try requireRoot()
         let process = try SwtraceProcess(arguments: arguments)
         addTeardownBlock { process.kill() }
@@ -33,5 +33,17 @@ final class AttachLineTests: XCTestCase {
         _ = try raw(["-o", path, "-e", #"BEGIN { printf("x\n"); exit(); }"#])
         let written = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(written.hasPrefix("Attaching 1 probe...\nx\n"), written)
+    }
+}
+
+extension AttachLineTests {
+    /// `__BPFTRACE_NOTIFY_PROBES_ATTACHED` in the environment: bpftrace's readiness line on
+    /// stdout once everything is attached, -q or not.
+    func testReadinessMarkerWhenAsked() throws {
+        try requireRoot()
+        setenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED", "1", 1)
+        defer { unsetenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") }
+        let marked = try raw(["-q", "-e", "BEGIN { } interval:ms:50 { exit(); }"])
+        XCTAssertEqual(marked.stdout, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n" + SwtraceRunner.exitBlankLines)
     }
 }

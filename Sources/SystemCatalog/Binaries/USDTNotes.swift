@@ -12,17 +12,21 @@ enum USDTNotes {
     static let noteType: UInt32 = 3
 
     /// One entry per `provider:name`, in file order (a probe inlined at several sites is listed
-    /// once, with the first site's arguments).
+    /// once, with the first site's arguments and the number of its sites).
     static func probes(in file: ELFFile) -> [USDTProbeInfo] {
         let addressSize = file.is64Bit ? 8 : 4
-        var seen = Set<String>()
+        var seen: [String: Int] = [:]
         var probes: [USDTProbeInfo] = []
         for note in file.notes(inSection: section) where note.name == "stapsdt" && note.type == noteType {
             let strings = note.descriptor.dropFirst(3 * addressSize)
                 .split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
                 .map { String(decoding: $0, as: UTF8.self) }
             guard strings.count >= 2, !strings[0].isEmpty, !strings[1].isEmpty else { continue }
-            guard seen.insert("\(strings[0]):\(strings[1])").inserted else { continue }
+            if let index = seen["\(strings[0]):\(strings[1])"] {
+                probes[index].sites += 1
+                continue
+            }
+            seen["\(strings[0]):\(strings[1])"] = probes.count
             let argumentText = strings.count > 2 ? strings[2].prefix { $0 != "\0" } : ""
             let arguments = argumentText.split(separator: " ").compactMap { USDTArgument.parse(String($0)) }
             probes.append(USDTProbeInfo(provider: strings[0], name: strings[1], arguments: arguments))

@@ -41,7 +41,8 @@ struct ProbeAttacher {
                 // Set while tracing, once the function gives the address (WatchpointArmer).
                 if case .watchpoint(let target) = ap, target.function != nil { continue }
                 try attach(prog, ap, cookie: cookie, program)
-                count += 1
+                // A USDT marker inlined at several sites is attached at each: bpftrace counts them.
+                if case .usdt(let target) = ap { count += max(1, target.sites) } else { count += 1 }
             }
         }
         return count

@@ -108,6 +108,12 @@ public final class TraceSession {
         }
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
+        // bpftrace's readiness marker for tools and test runners that wait for it, on stdout.
+        if getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != nil {
+            output.flush()
+            fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", stdout)
+            fflush(stdout)
+        }
 
         output.batching = true
         while stopRequested == 0, !sink.exitRequested, output.writeError == nil {
