@@ -40,8 +40,12 @@ extension ProbeExpander {
             if let module, !all.contains(where: { $0.module == module }) {
                 return .failure(.error(ap.range, "\(word) probe type requires 1 argument"))
             }
-            let names = all.map(\.name)
-            return .failure(noMatch(ap, "kernel function", pattern: name, among: names) { "\(word):\($0)" })
+            // As bpftrace: a warning, and the attach point is dropped (the script's other probes
+            // still run); the nearest name is the hint.
+            var missing = noMatch(ap, "kernel function", pattern: name, among: all.map(\.name)) { "\(word):\($0)" }
+            missing.severity = .warning
+            missing.message = "\(name) is not traceable (either non-existing, inlined, or marked as \"notrace\"); attaching to it will likely fail"
+            return .failure(missing)
         }
         if offset != 0 {
             return .failure(.error(ap.range, "Offset not allowed with a wildcard: \(ap.text)"))

@@ -66,7 +66,9 @@ public struct TypeChecker {
             for ap in probe.attachPoints {
                 switch expander.expand(substitutingPositionals(ap)) {
                 case .success(let list): resolved += list.filter { !resolved.contains($0) }
-                case .failure(let d): diagnostics.append(d); failed = true
+                // A warning (a kprobe on a function the kernel does not have) drops the
+                // attach point; an error fails the probe.
+                case .failure(let d): diagnostics.append(d); failed = failed || d.severity == .error
                 }
             }
             if failed || resolved.isEmpty { continue }
@@ -88,6 +90,9 @@ public struct TypeChecker {
                 diagnostics.items.removeSubrange(before...)
                 diagnostics.items += new
             }
+        }
+        if result.isEmpty, let first = program.probes.first, !diagnostics.hasErrors {
+            diagnostics.append(.error(first.range, "No probes to attach"))
         }
         return result
     }

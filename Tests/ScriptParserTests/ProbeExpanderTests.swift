@@ -14,7 +14,7 @@ final class ProbeExpanderTests: XCTestCase {
         }
         switch ProbeExpander(catalog: catalog).expand(ap) {
         case .success(let aps): return aps.map(\.description)
-        case .failure(let d): return ["ERROR: \(d.message)"] + d.notes
+        case .failure(let d): return ["\(d.severity.rawValue): \(d.message)"] + d.notes
         }
     }
 
@@ -85,7 +85,7 @@ final class ProbeExpanderTests: XCTestCase {
 
     func testMissingTargetsAreLocatedErrorsWithSuggestions() {
         let cases: [(String, [String])] = [
-            ("kprobe:vfs_raed", ["ERROR: kernel function not found: vfs_raed", "HINT: did you mean 'kprobe:vfs_read'?"]),
+            ("kprobe:vfs_raed", ["WARNING: vfs_raed is not traceable (either non-existing, inlined, or marked as \"notrace\"); attaching to it will likely fail", "HINT: did you mean 'kprobe:vfs_read'?"]),
             ("kprobe:vfs_raed*", ["ERROR: No probes matched: kprobe:vfs_raed*", "HINT: did you mean 'kprobe:vfs_read'?"]),
             ("fentry:vfs_wirte", ["ERROR: kernel function with BTF not found: vfs_wirte", "HINT: did you mean 'fentry:vfs_write'?"]),
             ("fexit:nothing_like_it*", ["ERROR: No probes matched: fexit:nothing_like_it*"]),
