@@ -108,8 +108,10 @@ public final class TraceSession {
         }
         if !options.quiet, let line = options.format.attachedProbes(count) { output.write(line) }
         try watch?.release()
-        // bpftrace's readiness marker for tools and test runners that wait for it, on stdout.
-        if getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != nil {
+        // bpftrace's readiness marker for tools and test runners that wait for it, on stdout;
+        // like bpftrace, not when BEGIN has already called exit() (its output may be data a
+        // reader parses, JSON for one).
+        if getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != nil, !beginCalledExit(events) {
             output.flush()
             fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", stdout)
             fflush(stdout)
@@ -169,6 +171,12 @@ public final class TraceSession {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Whether BEGIN's records, queued first, include `exit()`: delivers them to find out.
+    private func beginCalledExit(_ events: EventChannel) -> Bool {
+        events.consume()
+        return sink.exitRequested
     }
 
     private func storeStartTime() throws {
