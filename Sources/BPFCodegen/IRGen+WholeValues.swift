@@ -55,12 +55,47 @@ extension IRGen {
         let x = allocaInEntry(bytes: a.type.size), y = allocaInEntry(bytes: b.type.size)
         try emitValue(a, into: x)
         try emitValue(b, into: y)
+        let words = min(a.type.size, b.type.size) / 8
         var differ: LLVMValueRef = m.const64(0)
-        for word in 0..<(min(a.type.size, b.type.size) / 8) {
-            let diff = LLVMBuildXor(builder, load64(x, word * 8), load64(y, word * 8), "")!
-            differ = LLVMBuildOr(builder, differ, diff, "")
+        if words <= 16 {
+            for word in 0..<words {
+                let diff = LLVMBuildXor(builder, load64(x, word * 8), load64(y, word * 8), "")!
+                differ = LLVMBuildOr(builder, differ, diff, "")
+            }
+        } else {
+            differ = differingBits(x, y, words: words)
         }
         let equal = LLVMBuildICmp(builder, op == .eq ? LLVMIntEQ : LLVMIntNE, differ, m.const64(0), "")
         return LLVMBuildZExt(builder, equal, m.i64, "")
+    }
+
+    /// The OR of `x[i] ^ y[i]` over `words` u64s, as a bounded loop: unrolled over a large
+    /// buffer (1 KiB by default), LLVM schedules the loads first and spills them past the
+    /// 512-byte stack.
+    private func differingBits(_ x: LLVMValueRef, _ y: LLVMValueRef, words: Int) -> LLVMValueRef {
+        let before = LLVMGetInsertBlock(builder)
+        let loop = appendBlock("cmp.loop"), body = appendBlock("cmp.body"), done = appendBlock("cmp.done")
+        LLVMBuildBr(builder, loop)
+        LLVMPositionBuilderAtEnd(builder, loop)
+        let index = LLVMBuildPhi(builder, m.i64, "i")!
+        let accumulated = LLVMBuildPhi(builder, m.i64, "differ")!
+        let more = LLVMBuildICmp(builder, LLVMIntULT, index, m.const64(words), "")
+        LLVMBuildCondBr(builder, more, body, done)
+        LLVMPositionBuilderAtEnd(builder, body)
+        let offset = LLVMBuildMul(builder, index, m.const64(8), "")!
+        let load = { (p: LLVMValueRef) -> LLVMValueRef in
+            LLVMBuildLoad2(self.builder, self.m.i64, LLVMBuildBitCast(self.builder, self.m.byteOffset(p, offset), self.m.i64p, ""), "")
+        }
+        let next = LLVMBuildOr(builder, accumulated, LLVMBuildXor(builder, load(x), load(y), ""), "")!
+        let step = LLVMBuildAdd(builder, index, m.const64(1), "")!
+        let bodyEnd = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, loop)
+        var indexValues: [LLVMValueRef?] = [m.const64(0), step]
+        var differValues: [LLVMValueRef?] = [m.const64(0), next]
+        var blocks: [LLVMBasicBlockRef?] = [before, bodyEnd]
+        LLVMAddIncoming(index, &indexValues, &blocks, 2)
+        LLVMAddIncoming(accumulated, &differValues, &blocks, 2)
+        LLVMPositionBuilderAtEnd(builder, done)
+        return accumulated
     }
 }
