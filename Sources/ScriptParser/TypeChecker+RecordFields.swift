@@ -125,14 +125,7 @@ extension TypeChecker {
                 diagnostics.append(.error(e.range, "Can not index this array here: a whole array is not copied into variables or maps"))
                 return e
             }
-            guard let i = Self.literalValue(ti) else {
-                diagnostics.append(.error(e.range, "The array index operator [] only accepts literal integer indices."))
-                return e
-            }
-            guard i >= 0, i < count else {
-                diagnostics.append(.error(e.range, "the index \(i) is out of bounds for array of size \(count)"))
-                return e
-            }
+            guard let i = literalIndex(ti, count: count, at: e.range) else { return e }
             let literal = Expr(.integer(UInt64(i)), range: ti.range, type: .int64)
             return Expr(.index(tb, literal), range: e.range, type: element)
         case .pointer(let pointee, let user):

@@ -41,15 +41,22 @@ extension TypeChecker {
             diagnostics.append(.error(e.range, "The array index operator [] can only be used on arrays and pointers, found \(layout)."))
             return e
         }
+        guard let i = literalIndex(index, count: count, at: e.range) else { return e }
+        return Expr(.copiedMember(base, offset: i * element.size), range: e.range, type: element.scriptType)
+    }
+
+    /// An array index: a literal integer within the array's `count` elements, or nil with the
+    /// error reported (bpftrace's words).
+    mutating func literalIndex(_ index: Expr, count: Int, at range: SourceRange) -> Int? {
         guard let i = Self.literalValue(index) else {
-            diagnostics.append(.error(e.range, "The array index operator [] only accepts literal integer indices."))
-            return e
+            diagnostics.append(.error(range, "The array index operator [] only accepts literal integer indices."))
+            return nil
         }
         guard i >= 0, i < count else {
-            diagnostics.append(.error(e.range, "the index \(i) is out of bounds for array of size \(count)"))
-            return e
+            diagnostics.append(.error(range, "the index \(i) is out of bounds for array of size \(count)"))
+            return nil
         }
-        return Expr(.copiedMember(base, offset: Int(i) * element.size), range: e.range, type: element.scriptType)
+        return Int(i)
     }
 
     /// `$a->x == $b->x` on whole arrays or structs, `$a == $b` on buffers: equal bytes.
