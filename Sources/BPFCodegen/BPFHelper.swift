@@ -4,6 +4,7 @@ enum BPFHelper: UInt64 {
     case mapLookupElem = 1
     case mapUpdateElem = 2
     case mapDeleteElem = 3
+    case probeRead = 4
     case ktimeGetNs = 5
     case getPrandomU32 = 7
     case getSmpProcessorId = 8
@@ -14,6 +15,7 @@ enum BPFHelper: UInt64 {
     case getStackID = 27
     case getCurrentTask = 35
     case getNumaNodeID = 42
+    case probeReadStr = 45
     case overrideReturn = 58
     case getCurrentCgroupID = 80
     case sendSignal = 109

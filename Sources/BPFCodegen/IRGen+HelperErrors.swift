@@ -20,6 +20,18 @@ extension IRGen {
         try sendHelperError("map_lookup_elem", at: range, if: LLVMBuildIsNull(builder, entry, ""), code: m.const64(0))
     }
 
+    /// A read of memory the script names (`p->f`, `*p`, `str(p)`, `buf(p, n)`): -kk reports a
+    /// failed one under bpftrace's names, `probe_read` and `probe_read_str`, whichever of the
+    /// kernel or user variants ran.
+    @discardableResult
+    func probeRead(_ helper: BPFHelper, into dest: LLVMValueRef, size: LLVMValueRef, from source: LLVMValueRef,
+                   at range: SourceRange) throws -> LLVMValueRef {
+        let code = m.callHelper(helper, [dest, size, source])
+        let isString = [.probeReadUserStr, .probeReadKernelStr, .probeReadStr].contains(helper)
+        try reportHelperFailure(isString ? "probe_read_str" : "probe_read", level: 2, at: range, code: code)
+        return code
+    }
+
     private func sendHelperError(_ helper: String, at range: SourceRange, if failed: LLVMValueRef, code: LLVMValueRef) throws {
         let report = appendBlock("helper.failed"), done = appendBlock("helper.checked")
         LLVMBuildCondBr(builder, failed, report, done)

@@ -55,7 +55,7 @@ extension IRGen {
         let path = try fieldPath(e)
         let source = address(of: path, from: try rootPointer(of: path))
         let bytes = min(capacity, count)
-        m.callHelper(readHelper(path), [dest, m.const64(bytes), source])
+        try probeRead(readHelper(path), into: dest, size: m.const64(bytes), from: source, at: e.range)
         if count > capacity {
             // Cut short: the copy must still end in a NUL.
             LLVMBuildStore(builder, LLVMConstInt(m.i8, 0, 0), m.byteOffset(dest, capacity - 1))
@@ -72,7 +72,7 @@ extension IRGen {
 
     /// `bpf_probe_read_user` for user memory, `bpf_probe_read_kernel` otherwise.
     func readHelper(_ path: FieldPath) -> BPFHelper {
-        path.root.type.isUserPointer ? .probeReadUser : .probeReadKernel
+        memoryReadHelper(user: path.root.type.isUserPointer, string: false)
     }
 
     /// An integer or pointer in memory, read into a stack slot and widened to 64 bits.
@@ -89,12 +89,13 @@ extension IRGen {
         }
         let path = try fieldPath(e)
         let source = address(of: path, from: try rootPointer(of: path))
-        return readInteger(from: source, bytes: bytes, signed: e.type.isSigned, helper: readHelper(path))
+        return try readInteger(from: source, bytes: bytes, signed: e.type.isSigned, helper: readHelper(path), at: e.range)
     }
 
-    func readInteger(from source: LLVMValueRef, bytes: Int, signed: Bool, helper: BPFHelper) -> LLVMValueRef {
+    func readInteger(from source: LLVMValueRef, bytes: Int, signed: Bool, helper: BPFHelper,
+                     at range: SourceRange) throws -> LLVMValueRef {
         let slot = allocaInEntry(bytes: 8)
-        m.callHelper(helper, [slot, m.const64(bytes), source])
+        try probeRead(helper, into: slot, size: m.const64(bytes), from: source, at: range)
         let width = LLVMIntTypeInContext(m.context, UInt32(bytes * 8))!
         let value = LLVMBuildLoad2(builder, width, LLVMBuildBitCast(builder, slot, LLVMPointerType(width, 0), ""), "")!
         if bytes >= 8 { return value }
@@ -139,7 +140,7 @@ extension IRGen {
             left = m.const64(64 - (bit - first * 8) - width)
             right = m.const64(64 - width)
         }
-        m.callHelper(readHelper(path), [slot, size, m.byteOffset(root, offset)])
+        try probeRead(readHelper(path), into: slot, size: size, from: m.byteOffset(root, offset), at: e.range)
         let shifted = LLVMBuildShl(builder, LLVMBuildLoad2(builder, m.i64, word, ""), left, "")
         return e.type.isSigned ? LLVMBuildAShr(builder, shifted, right, "") : LLVMBuildLShr(builder, shifted, right, "")
     }

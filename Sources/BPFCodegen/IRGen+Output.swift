@@ -129,7 +129,7 @@ extension IRGen {
             LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntULT, i, m.const64(count), ""), body, finished)
             LLVMPositionBuilderAtEnd(builder, body)
             let address = LLVMBuildIntToPtr(builder, LLVMBuildAdd(builder, base, LLVMBuildShl(builder, i, m.const64(3), ""), ""), m.i8p, "")!
-            let rc = m.callHelper(user ? .probeReadUser : .probeReadKernel, [pointerSlot, m.const64(8), address])
+            let rc = m.callHelper(memoryReadHelper(user: user, string: false), [pointerSlot, m.const64(8), address])
             let pointer = LLVMBuildLoad2(builder, m.i64, LLVMBuildBitCast(builder, pointerSlot, m.i64p, ""), "")!
             let stop = LLVMBuildOr(builder,
                                    LLVMBuildICmp(builder, LLVMIntNE, rc, m.const64(0), ""),
@@ -140,7 +140,7 @@ extension IRGen {
             LLVMBuildBr(builder, finished)
             LLVMPositionBuilderAtEnd(builder, read)
             let dest = m.byteOffset(record, LLVMBuildAdd(builder, m.const64(16), LLVMBuildMul(builder, i, m.const64(size), ""), ""))
-            m.callHelper(user ? .probeReadUserStr : .probeReadKernelStr,
+            m.callHelper(memoryReadHelper(user: user, string: true),
                          [dest, m.const64(size), LLVMBuildIntToPtr(builder, pointer, m.i8p, "")])
             LLVMBuildStore(builder, LLVMBuildAdd(builder, i, m.const64(1), ""), indexSlot)
             let latch = LLVMBuildBr(builder, head)!

@@ -40,7 +40,7 @@ extension IRGen {
             m.store64(low32(m.callHelper(.getCurrentUidGid, [])), at: dest, 0)
         case .buffer(let capacity):
             guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
-            try emitBuffer(args[0], length: args[1], capacity: capacity, into: dest)
+            try emitBuffer(args[0], length: args[1], capacity: capacity, into: dest, at: e.range)
         case .inetAddress:
             guard args.count == 2 else { throw internalError("\(rendering) with the wrong arguments") }
             m.store64(try emitInt(args[0]), at: dest, 0)
@@ -56,7 +56,8 @@ extension IRGen {
             guard let address = args.first else { throw internalError("\(rendering) with the wrong arguments") }
             if address.type.isPointer || address.type.isInteger {
                 let pointer = LLVMBuildIntToPtr(builder, try emitInt(address), m.i8p, "")!
-                m.callHelper(isUserPointer(address.type) ? .probeReadUser : .probeReadKernel, [dest, m.const64(6), pointer])
+                try probeRead(memoryReadHelper(for: address.type),
+                              into: dest, size: m.const64(6), from: pointer, at: e.range)
             } else {
                 try emitBytes(address, count: 6, into: dest)
             }
@@ -108,7 +109,8 @@ extension IRGen {
     /// `buf(source, length)`: `[length][bytes]`. A pointer is read for `min(length, capacity)`
     /// bytes (the clamp is what lets the verifier bound a computed length); arrays and strings
     /// are copied as they are.
-    private func emitBuffer(_ source: Expr, length: Expr, capacity: Int, into dest: LLVMValueRef) throws {
+    private func emitBuffer(_ source: Expr, length: Expr, capacity: Int, into dest: LLVMValueRef,
+                            at range: SourceRange) throws {
         let data = m.byteOffset(dest, 8)
         guard source.type.isInteger || source.type.isPointer else {
             try emitBytes(source, count: capacity, into: data)
@@ -124,7 +126,8 @@ extension IRGen {
             let tooLong = LLVMBuildICmp(builder, LLVMIntUGT, requested, m.const64(capacity), "")
             size = LLVMBuildSelect(builder, tooLong, m.const64(capacity), requested, "buf.len")
         }
-        m.callHelper(isUserPointer(source.type) ? .probeReadUser : .probeReadKernel, [data, size, pointer])
+        try probeRead(memoryReadHelper(for: source.type),
+                      into: data, size: size, from: pointer, at: range)
         m.store64(size, at: dest, 0)
     }
 }

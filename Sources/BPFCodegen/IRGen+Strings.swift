@@ -25,8 +25,8 @@ extension IRGen {
                 return
             }
             let address = LLVMBuildIntToPtr(builder, try emitInt(source), m.i8p, "")!
-            m.callHelper(isUserPointer(source.type) ? .probeReadUserStr : .probeReadKernelStr,
-                         [dest, m.const64(capacity), address])
+            try probeRead(memoryReadHelper(for: source.type, string: true),
+                          into: dest, size: m.const64(capacity), from: address, at: e.range)
         case .probeValue(let v):
             try emitProbeValueString(v, e, into: dest, capacity: capacity)
         case .map(let name, let keys):
@@ -57,6 +57,25 @@ extension IRGen {
     }
 
     /// Whether a pointer points into user space: syscall arguments do, kernel objects don't.
+    /// The helper that reads memory at an address the script computed. User pointers read user
+    /// memory and probes that run in the kernel's own context read kernel memory. Probes with no
+    /// address space of their own (BEGIN, END, timers, perf events, watchpoints) read with the
+    /// address-agnostic `bpf_probe_read`, which takes user memory below the kernel's start and
+    /// kernel memory above it, as bpftrace does there.
+    func memoryReadHelper(user: Bool, string: Bool) -> BPFHelper {
+        if user { return string ? .probeReadUserStr : .probeReadUser }
+        switch probeAttachPoints.first {
+        case .begin?, .end?, .profile?, .interval?, .perfEvent?, .watchpoint?:
+            return string ? .probeReadStr : .probeRead
+        default:
+            return string ? .probeReadKernelStr : .probeReadKernel
+        }
+    }
+
+    func memoryReadHelper(for t: SType, string: Bool = false) -> BPFHelper {
+        memoryReadHelper(user: isUserPointer(t), string: string)
+    }
+
     func isUserPointer(_ t: SType) -> Bool {
         if case .pointer(_, let user) = t { return user }
         return format?.id.category == "syscalls" || probeReadsUserMemory

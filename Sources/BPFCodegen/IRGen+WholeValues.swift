@@ -10,12 +10,12 @@ extension IRGen {
         switch e.kind {
         case .dereference(let pointer):
             let source = LLVMBuildIntToPtr(builder, try emitInt(pointer), m.i8p, "")!
-            m.callHelper(isUserPointer(pointer.type) ? .probeReadUser : .probeReadKernel,
-                         [dest, m.const64(layout.size), source])
+            try probeRead(memoryReadHelper(for: pointer.type),
+                          into: dest, size: m.const64(layout.size), from: source, at: e.range)
         case .recordField, .index:
             let path = try fieldPath(e)
             let source = address(of: path, from: try rootPointer(of: path))
-            m.callHelper(readHelper(path), [dest, m.const64(layout.size), source])
+            try probeRead(readHelper(path), into: dest, size: m.const64(layout.size), from: source, at: e.range)
         case .copiedMember(let base, let offset):
             let (pointer, at) = try valueAddress(base)
             copyBytes(dest, m.byteOffset(pointer, at + offset), layout.size)

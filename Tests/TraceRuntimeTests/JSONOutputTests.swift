@@ -10,6 +10,17 @@ final class JSONOutputTests: XCTestCase {
         (json.attachedProbes(1) ?? "") + json.exitPreamble + json.mapsAtExit(maps)
     }
 
+    /// A helper failure names the helper and where its call starts: line, and the column
+    /// counted in bytes from 1 on that line.
+    func testHelperErrorMessage() {
+        let script = SourceFile(name: "stdin", text: "BEGIN {\n  $v = *(int32 *)0; exit(); }")
+        let range = SourceRange(15, 27)
+        XCTAssertEqual(json.helperError("probe_read", code: -14, at: range, in: script),
+                       #"{"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 2, "col": 8}"# + "\n")
+        XCTAssertEqual(json.helperError("map_lookup_elem", code: 0, at: SourceRange(0, 5), in: script),
+                       #"{"type": "helper_error", "helper": "map_lookup_elem", "retcode": 0, "line": 1, "col": 1}"# + "\n")
+    }
+
     // MARK: - Against bpftrace
 
     func testEveryKindAtExit() {

@@ -23,6 +23,9 @@ public protocol OutputFormat: Sendable {
     func value(_ v: PrintableValue) -> String
     /// Events the kernel dropped because user space read too slowly.
     func lostEvents(_ count: UInt64) -> String
+    /// `-k`/`-kk`: a helper that failed at run time, located in the script. bpftrace writes it
+    /// with the program's output (standard output or `-o FILE`), not on standard error.
+    func helperError(_ helper: String, code: Int64, at range: SourceRange, in script: SourceFile) -> String
     /// The line announcing the attached probes on standard output; nil when this format
     /// announces nothing there (text mode reports on standard error instead).
     func attachedProbes(_ count: Int) -> String?
@@ -65,6 +68,10 @@ public struct TextOutputFormat: OutputFormat {
 
     public func lostEvents(_ count: UInt64) -> String { "Lost \(count) events\n" }
 
+    public func helperError(_ helper: String, code: Int64, at range: SourceRange, in script: SourceFile) -> String {
+        HelperFailureMessage.render(helper: helper, code: code, range: range, in: script)
+    }
+
     /// bpftrace's `Attaching N probes...` line, so scripts and tools that read it keep working.
     /// swtrace writes it once every probe is attached (bpftrace writes it before attaching),
     /// and `Attached N probes` on standard error as well.
@@ -92,6 +99,15 @@ public struct JSONOutputFormat: OutputFormat {
 
     public func lostEvents(_ count: UInt64) -> String {
         "{\"type\": \"lost_events\", \"data\": {\"events\": \(count)}}\n"
+    }
+
+    /// Where the failing call starts, as a line and a 1-based column.
+    public func helperError(_ helper: String, code: Int64, at range: SourceRange, in script: SourceFile) -> String {
+        let (line, column) = script.location(of: range.start)
+        var out: [UInt8] = Array(#"{"type": "helper_error", "helper": ""#.utf8)
+        JSONText.append(escaped: Array(helper.utf8), into: &out)
+        out += Array("\", \"retcode\": \(code), \"line\": \(line), \"col\": \(column)}\n".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public func attachedProbes(_ count: Int) -> String? {

@@ -70,8 +70,7 @@ public final class TraceSession {
             case .unwatch(let address):
                 watchpoints.unwatch(address: address)
             case .helperError(let helper, let range, let code):
-                output.flush()
-                fputs(HelperFailureMessage.render(helper: helper, code: code, range: range, in: script), stderr)
+                output.write(options.format.helperError(helper, code: code, at: range, in: script))
             default:
                 break
             }
