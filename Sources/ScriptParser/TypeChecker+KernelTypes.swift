@@ -138,7 +138,10 @@ extension TypeChecker {
     /// A struct or union by name: the preamble's first, then the kernel's.
     mutating func lookupRecord(named name: String) -> RecordType? {
         let name = Self.normalizedTypeName(name)
-        if let record = preambleRecords[name] { return record }
+        if let record = preambleRecords[name] {
+            if preambleLaidOut { recordsUsed.insert(name) }
+            return record
+        }
         return catalog.recordType(named: name)
     }
 

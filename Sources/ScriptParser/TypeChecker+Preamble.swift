@@ -41,6 +41,7 @@ extension TypeChecker {
             for (name, value) in t.enumerators { enumConstants[name] = value }
         }
         collectPreambleRecords(preamble.types)
+        noteShadowedKernelTypes(preamble.types)
     }
 
     /// A `#define` used as an expression: its body parsed and checked, located at the use.

@@ -51,6 +51,7 @@ extension TypeChecker {
             reportUnknownField(name, in: record, at: e.range)
             return e
         }
+        fieldsRead.insert("\(record.displayName).\(name)")
         let user = Self.pointsIntoUserMemory(tb)
         guard let type = member.type.scriptType(user: user, stringLength: settings.stringLength) else {
             diagnostics.append(.error(e.range, "Field '\(name)' of \(record.displayName) has a type scripts cannot read"))

@@ -27,6 +27,11 @@ public struct TypeChecker {
     var definesInUse: Set<String> = []
     /// Structs and unions the preamble defines, by `struct NAME`; they win over BTF's.
     var preambleRecords: [String: RecordType] = [:]
+    /// Redefined kernel types and what the script does with them (TypeChecker+ShadowedKernelTypes).
+    var shadowingFields: [ShadowingField] = []
+    var preambleLaidOut = false
+    var recordsUsed: Set<String> = []
+    var fieldsRead: Set<String> = []
     /// Per probe: where each variable was first assigned, and which were read (for warnings).
     var variableAssignments: [String: SourceRange] = [:]
     var variablesRead: Set<String> = []
@@ -48,6 +53,7 @@ public struct TypeChecker {
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
+        checker.reportIncompleteShadowedMembers()
         checker.warnUnwrittenMaps()
         if checker.diagnostics.hasErrors { return (nil, checker.diagnostics) }
         let maps = checker.mapOrder.compactMap { checker.maps[$0] }

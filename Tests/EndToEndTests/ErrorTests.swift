@@ -402,6 +402,28 @@ final class ErrorTests: XCTestCase {
     }
 
     /// bpftrace 0.17 prints "Log: cannot resolve location before calling set_source()" and a parse error.
+    /// A struct that redefines a kernel type replaces it: struct members it holds by value must
+    /// be defined in the script unless the script reaches them through the kernel's own
+    /// definition (bpftrace: clang's "field has incomplete type"). Accepted shapes are in
+    /// Scripts/language/preamble_shadowing.st.
+    func testRedefinedKernelTypeWithAnIncompleteMember() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux"), "needs kernel BTF")
+        try check([
+            Case(#"struct task_struct { struct thread_info x; } BEGIN { printf("%d\n", curtask->x.status); }"#, """
+                stdin:1:22-42: ERROR: Field 'x' has incomplete type 'struct thread_info': struct task_struct redefines the kernel's type, so the types it holds by value must be defined in the script as well
+                struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }
+                                     ~~~~~~~~~~~~~~~~~~~~
+
+                """),
+            Case(#"struct file { int x; struct path f_path; } BEGIN { printf("%d\n", ((struct file *)0)->x); }"#, """
+                stdin:1:22-40: ERROR: Field 'f_path' has incomplete type 'struct path': struct file redefines the kernel's type, so the types it holds by value must be defined in the script as well
+                struct file { int x; struct path f_path; } BEGIN { printf("%d\\n", ((struct file *)0)->x); }
+                                     ~~~~~~~~~~~~~~~~~~
+
+                """),
+        ])
+    }
+
     func testDirectoryAsScriptFile() throws {
         let result = try runSwtrace([SwtraceRunner.temporaryFolder])
         XCTAssertEqual(result.status, 1, "\(result)")
