@@ -139,8 +139,15 @@ extension IRGen {
     /// both arms of an `if`) into one load from a PHI of their addresses: a modified context
     /// pointer, rejected. Through `passthrough` (IRGen+Passthrough.swift) the PHI is one of
     /// calls, which InstCombine does not fold.
+    ///
+    /// The address goes through `passthrough` too: GVN would otherwise give every read of the
+    /// same field one shared `ctx + offset`, which the backend keeps in a register across
+    /// blocks when there are many (twenty `str(args->filename)` in one key), and a load through
+    /// that register is again a modified context pointer.
     func loadContext(_ type: LLVMTypeRef, at offset: Int, name: String = "") throws -> LLVMValueRef {
-        let p = LLVMBuildBitCast(builder, m.byteOffset(try probeContext(), offset), LLVMPointerType(type, 0), "")
+        let context = try probeContext()
+        let opaque = LLVMBuildIntToPtr(builder, passthrough(LLVMBuildPtrToInt(builder, context, m.i64, "")), LLVMTypeOf(context), "")!
+        let p = LLVMBuildBitCast(builder, m.byteOffset(opaque, offset), LLVMPointerType(type, 0), "")
         return passthrough(LLVMBuildLoad2(builder, type, p, name))
     }
 

@@ -11,6 +11,11 @@ import ScriptParser
 /// block for a variable), so the value only needs to be as large as the most bytes alive at
 /// one point of the program. The map is sized once the program is emitted.
 ///
+/// A program needing more than a per-CPU value may hold (32 KiB) gets a plain array with one
+/// entry per possible CPU instead, looked up at the current CPU's index: the same one buffer
+/// per CPU, only allocated differently. The runtime sizes it to the machine's CPUs at load time
+/// (`Manifest.perCPUIndexedMaps`), so an object compiled elsewhere fits the machine it runs on.
+///
 /// Per-CPU data is safe to share within a program: the kernel never runs a tracing program
 /// twice at once on one CPU (kprobe/tracepoint/perf programs take `bpf_prog_active`, trampoline
 /// programs their own recursion counter). Giving each program its own map keeps a program that
@@ -25,6 +30,8 @@ struct ScratchSpace {
     static let smallSlot = 16
     /// The largest value a per-CPU array may have (the kernel's PCPU_MIN_UNIT_SIZE).
     static let capacity = 32768
+    /// The largest value any array may have (the kernel's KMALLOC_MAX_SIZE with 4 KiB pages).
+    static let indexedCapacity = 4 << 20
 
     /// Stands in for the map while the program is emitted; replaced by the real map at the end.
     var placeholder: LLVMValueRef?
@@ -32,6 +39,8 @@ struct ScratchSpace {
     var live: [LLVMValueRef: (offset: Int, bytes: Int)] = [:]
     /// The most bytes the program needs at once: the map's value size.
     var highWater = 0
+    /// Each lookup and its key slot, so the key can become the CPU's index if the map must.
+    var lookups: [(call: LLVMValueRef, key: LLVMValueRef)] = []
 
     /// The lowest offset where `bytes` fit between the regions in use (first fit).
     mutating func take(_ bytes: Int) -> Int {
@@ -69,6 +78,7 @@ extension IRGen {
         // The key: a zero u32 on the stack.
         let key = allocaInEntry(bytes: 8)
         let value = m.callHelper(.mapLookupElem, returns: m.i8p, [placeholder, key], name: "scratch")
+        scratch.lookups.append((value, key))
         let ok = appendBlock("scratch.ok")
         if let exitBlock = frame.exitBlock {
             LLVMBuildCondBr(builder, LLVMBuildIsNull(builder, value, ""), exitBlock, ok)
@@ -94,16 +104,35 @@ extension IRGen {
     func defineScratchMap(probeIndex: Int, range: SourceRange) throws {
         guard let placeholder = scratch.placeholder else { return }
         let size = max(8, scratch.highWater)
-        guard size <= ScratchSpace.capacity else {
-            throw CodegenError("this probe needs \(size) bytes for strings and buffers at once, more than the kernel's "
-                + "\(ScratchSpace.capacity)-byte limit for per-CPU data; lower max_strlen (BPFTRACE_STRLEN) or use str(p, n)",
-                range: range)
+        let name = "scratch_\(probeIndex)"
+        let map: LLVMValueRef
+        if size <= ScratchSpace.capacity {
+            map = m.define(MapDefinition(name: name, type: .perCPUArray, maxEntries: 1, keySize: 4, valueSize: size))
+        } else if size <= ScratchSpace.indexedCapacity {
+            map = m.define(MapDefinition(name: name, type: .array, maxEntries: 1, keySize: 4, valueSize: size))
+            manifest.perCPUIndexedMaps.append(name)
+            keyScratchLookupsByCPU()
+        } else {
+            // 4 MiB alive at once: thousands of the longest strings in one statement.
+            throw CodegenError("internal error: this probe needs \(size) bytes for strings and buffers at once, more than "
+                + "the kernel allows a BPF map value (\(ScratchSpace.indexedCapacity) bytes)", range: range)
         }
-        let map = m.define(MapDefinition(name: "scratch_\(probeIndex)", type: .perCPUArray, maxEntries: 1,
-                                         keySize: 4, valueSize: size))
         LLVMReplaceAllUsesWith(placeholder, LLVMConstBitCast(map, LLVMTypeOf(placeholder)))
         LLVMDeleteGlobal(placeholder)
         scratch.placeholder = nil
+    }
+
+    /// Stores the current CPU's index into every scratch lookup's key, just before the lookup.
+    private func keyScratchLookupsByCPU() {
+        let block = LLVMGetInsertBlock(builder)
+        for (call, key) in scratch.lookups {
+            LLVMPositionBuilderBefore(builder, call)
+            let cpu = m.callHelper(.getSmpProcessorId, [], name: "cpu")
+            LLVMBuildStore(builder, LLVMBuildTrunc(builder, cpu, m.i32, ""),
+                           LLVMBuildBitCast(builder, key, LLVMPointerType(m.i32, 0), ""))
+        }
+        if let block { LLVMPositionBuilderAtEnd(builder, block) }
+        scratch.lookups = []
     }
 
     /// Zeroes `bytes` bytes at `pointer`. Small buffers get stores; big ones one helper call:

@@ -32,6 +32,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var childPIDMap: String?
     /// Stack-trace maps by frame limit, which `kstack`/`ustack` values index by stack id.
     public var stackMaps: [StackMapDescriptor] = []
+    /// Arrays with one entry per possible CPU (scratch space past the per-CPU value limit):
+    /// created with as many entries as the machine running the trace has possible CPUs.
+    public var perCPUIndexedMaps: [String] = []
     /// The most bytes `cat()` prints of a file.
     public var catBytesMax = 10240
     public init() {}

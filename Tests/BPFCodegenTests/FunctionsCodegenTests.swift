@@ -3,7 +3,8 @@ import SystemCatalog
 import TestSupport
 import BPFCodegen
 import ScriptParser
-import TraceRuntime
+@testable import TraceRuntime
+import CBPF
 
 /// Codegen of the builtins and functions (IRGen+Functions and friends): every one must pass
 /// the kernel's verifier, long strings must go through the per-CPU scratch map, and the
@@ -99,14 +100,22 @@ final class FunctionsCodegenTests: XCTestCase {
         return nil
     }
 
-    func testTooManyLongStringsAtOnceIsALocatedError() throws {
+    /// Past the 32 KiB a per-CPU value may hold (forty 1 KiB strings in one key), the scratch
+    /// space is a plain array indexed by the current CPU, sized to the machine's CPUs when loaded.
+    func testManyLongStringsAtOnceUseAnArrayIndexedByCPU() throws {
         let keys = (0..<40).map { _ in "str(args->filename)" }.joined(separator: ", ")
-        let text = "t:syscalls:sys_enter_openat { @[\(keys)] = count(); }"
-        XCTAssertThrowsError(try compile(text)) { error in
-            let e = error as? CodegenError
-            XCTAssertNotNil(e?.range, "points at the probe")
-            XCTAssertTrue(e?.message.contains("32768-byte limit") ?? false, "\(error)")
-        }
+        let artifact = try compile("t:syscalls:sys_enter_openat { @[\(keys)] = count(); }")
+        XCTAssertEqual(artifact.manifest.perCPUIndexedMaps, ["scratch_0"])
+        XCTAssertGreaterThanOrEqual(scratchValueSize(artifact) ?? 0, 40 * 1024)
+        let ir = try XCTUnwrap(artifact.llvmIR)
+        XCTAssertTrue(ir.contains("inttoptr (i64 8 to "), "the key is bpf_get_smp_processor_id():\n\(ir)")
+        try requireRoot()
+        let loaded = try LoadedObject(trace: artifact.compiled)
+        let map = try XCTUnwrap(bpf_object__find_map_by_name(loaded.object, "scratch_0"))
+        XCTAssertEqual(Int(bpf_map__max_entries(map)), Int(libbpf_num_possible_cpus()))
+        XCTAssertEqual(bpf_map__type(map), BPF_MAP_TYPE_ARRAY)
+        // Within the per-CPU limit nothing changes.
+        XCTAssertEqual(try compile("t:syscalls:sys_enter_openat { @[str(args->filename)] = count(); }").manifest.perCPUIndexedMaps, [])
     }
 
     func testStacksShareOneMapPerDepth() throws {

@@ -234,6 +234,28 @@ final class FunctionsTests: XCTestCase {
         XCTAssertEqual(cut.lines.first, String(file.prefix(63)), "\(cut)")
     }
 
+    /// Forty 1 KiB strings alive at once (a map key) need more than the 32 KiB a per-CPU
+    /// value may hold: they go through an array indexed by CPU and come through whole.
+    func testMoreLongStringsAtOnceThanPerCPUDataHolds() throws {
+        try requireRoot()
+        let token = uniqueToken()
+        let file = NSTemporaryDirectory() + "/swtrace-many-" + token
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: file) }
+        let keys = (0..<40).map { _ in "str(args->filename)" }.joined(separator: ", ")
+        let script = """
+            t:syscalls:sys_enter_openat /strcontains(str(args->filename), "\(token)")/ {
+              @[\(keys)] = count(); $t = (\(keys)); printf("%s %s\\n", $t.0, $t.39); exit();
+            }
+            """
+        let swtrace = try startSwtrace(["-e", script])
+        try runWorkload(["/bin/cat", file])
+        let result = try swtrace.stop()
+        XCTAssertEqual(result.lines.first, "\(file) \(file)", "\(result)")
+        let key = Array(repeating: file, count: 40).joined(separator: ", ")
+        XCTAssertTrue(result.stdout.contains("@[\(key)]: 1"), "\(result)")
+    }
+
     // MARK: Output functions
 
     func testExitCodeIsSwtracesExitStatus() throws {

@@ -63,6 +63,10 @@ public final class LoadedObject {
                 }
             }
         }
+        let cpus = libbpf_num_possible_cpus()
+        for name in trace.manifest.perCPUIndexedMaps where cpus > 0 {
+            if let map = bpf_object__find_map_by_name(obj, name) { bpf_map__set_max_entries(map, UInt32(cpus)) }
+        }
         let rc = bpf_object__load(obj)
         if rc != 0 {
             // libbpf prints the log only from a buffer it owns; ours is framed the same way.
