@@ -9,13 +9,7 @@ import TraceRuntime
 /// real tracefs and loaded (not attached) into the running kernel.
 final class CodegenLoadTests: XCTestCase {
     func compile(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
-        guard let typed else {
-            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw StoppedAfterFailure()
-        }
-        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+        try compileScript(text, file: file, line: line)
     }
 
     /// Each construct of the language, in a probe the verifier must accept.
@@ -51,15 +45,7 @@ final class CodegenLoadTests: XCTestCase {
     ]
 
     func testEveryConstructPassesTheVerifier() throws {
-        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
-        for (name, text) in Self.scripts {
-            let artifact = try compile(text)
-            do {
-                _ = try LoadedObject(trace: artifact.compiled)
-            } catch let e as RuntimeError {
-                XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-            }
-        }
+        try assertEachLoads(Self.scripts)
     }
 
     func testObjectIsABPFElfWithBTFMaps() throws {

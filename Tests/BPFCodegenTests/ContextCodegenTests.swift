@@ -9,25 +9,11 @@ import ScriptParser
 /// and is accepted by this kernel's verifier (loaded, not attached). What it refuses there is
 /// in ScriptParserTests' `Scripts/context`.
 final class ContextCodegenTests: XCTestCase {
-    private func compile(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
-        var options = FrontEndOptions()
-        options.settings.hasChildCommand = true
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options)
-        guard let typed else {
-            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw StoppedAfterFailure()
-        }
-        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
-    }
-
-    private func load(_ name: String, _ text: String) throws {
-        let artifact = try compile(text)
-        do {
-            _ = try LoadedObject(trace: artifact.compiled)
-        } catch let e as RuntimeError {
-            XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-        }
+    /// `cpid` needs a `-c` command.
+    private static var settings: Settings {
+        var settings = Settings()
+        settings.hasChildCommand = true
+        return settings
     }
 
     static let scripts: [(String, String)] = [
@@ -53,20 +39,14 @@ final class ContextCodegenTests: XCTestCase {
     ]
 
     func testWhatEachContextAcceptsPassesTheVerifier() throws {
-        try XCTSkipUnless(getuid() == 0, "needs root to read BTF and load BPF programs")
-        for (name, text) in Self.scripts {
-            try load(name, text)
-        }
+        try assertEachLoads(Self.scripts, settings: Self.settings)
     }
 
     /// A `for` body is its own BPF function, called without the probe's context.
     func testForBodiesAreCallbacksWithoutTheContext() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to read BTF")
-        let ir = try XCTUnwrap(try compile(Self.scripts[0].1).llvmIR)
+        let ir = try XCTUnwrap(try compileScript(Self.scripts[0].1, settings: Self.settings).llvmIR)
         XCTAssertTrue(ir.contains("define internal i64 @for_each_1(i8*"), "the body is a callback")
         XCTAssertTrue(ir.contains("define internal i64 @count_entries("), "len() counts through a callback")
     }
 }
-
-/// Thrown after XCTFail so a test stops at the first failure it has already recorded.
-private struct StoppedAfterFailure: Error {}

@@ -7,12 +7,9 @@ import TraceRuntime
 /// `bpf_perf_event_output` (25) from a per-CPU buffer, `for` bodies included.
 final class EventTransportCodegenTests: XCTestCase {
     func compile(_ text: String, transport: EventTransport) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
-        var options = FrontEndOptions()
-        options.settings.eventTransport = transport
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options)
-        let program = try XCTUnwrap(typed, DiagnosticRenderer.render(diagnostics, in: source))
-        return try ObjectEmitter.compile(program, options: CodegenOptions(keepIR: true))
+        var settings = Settings()
+        settings.eventTransport = transport
+        return try compileScript(text, settings: settings)
     }
 
     func testEveryConstructPassesTheVerifierOverPerf() throws {
@@ -21,11 +18,7 @@ final class EventTransportCodegenTests: XCTestCase {
         for (name, text) in CodegenLoadTests.scripts + [("nested_for", nested)] {
             let artifact = try compile(text, transport: .perfEventArray)
             XCTAssertEqual(artifact.manifest.eventTransport, .perfEventArray)
-            do {
-                _ = try LoadedObject(trace: artifact.compiled)
-            } catch let e as RuntimeError {
-                XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-            }
+            assertLoads(name, artifact)
         }
     }
 

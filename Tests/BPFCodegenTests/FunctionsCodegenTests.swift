@@ -12,16 +12,10 @@ import CBPF
 final class FunctionsCodegenTests: XCTestCase {
     func compile(_ text: String, unsafe: Bool = false, stringLength: Int? = nil,
                  file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
         var settings = Settings()
         settings.unsafe = unsafe
         if let stringLength { settings.stringLength = stringLength }
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: FrontEndOptions(settings: settings))
-        guard let typed else {
-            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw StoppedAfterFailure()
-        }
-        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+        return try compileScript(text, settings: settings, file: file, line: line)
     }
 
     static let libc = "/usr/lib/x86_64-linux-gnu/libc.so.6"
@@ -43,15 +37,7 @@ final class FunctionsCodegenTests: XCTestCase {
     ]
 
     func testEveryFunctionPassesTheVerifier() throws {
-        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
-        for (name, text) in Self.scripts {
-            let artifact = try compile(text)
-            do {
-                _ = try LoadedObject(trace: artifact.compiled)
-            } catch let e as RuntimeError {
-                XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-            }
-        }
+        try assertEachLoads(Self.scripts.map { ($0.name, $0.text) })
     }
 
     func testUnsafeFunctionsPassTheVerifier() throws {

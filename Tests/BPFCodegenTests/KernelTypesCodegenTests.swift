@@ -11,13 +11,7 @@ import TraceRuntime
 /// verifier once libbpf has relocated it against the running kernel.
 final class KernelTypesCodegenTests: XCTestCase {
     private func compile(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
-        guard let typed else {
-            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw StoppedAfterFailure()
-        }
-        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+        try compileScript(text, file: file, line: line)
     }
 
     static let scripts: [(String, String)] = [
@@ -36,15 +30,7 @@ final class KernelTypesCodegenTests: XCTestCase {
     ]
 
     func testEveryConstructPassesTheVerifier() throws {
-        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
-        for (name, text) in Self.scripts {
-            let artifact = try compile(text)
-            do {
-                _ = try LoadedObject(trace: artifact.compiled)
-            } catch let e as RuntimeError {
-                XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-            }
-        }
+        try assertEachLoads(Self.scripts)
     }
 
     /// Field reads load their offsets from `btf_ama` globals named after the access, tagged

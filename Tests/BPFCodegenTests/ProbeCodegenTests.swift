@@ -11,28 +11,13 @@ import ScriptParser
 final class ProbeCodegenTests: XCTestCase {
     private func compile(_ text: String, settings: Settings = Settings(),
                          file: StaticString = #filePath, line: UInt = #line) throws -> Artifact {
-        let source = SourceFile(name: "test.st", text: text)
-        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog(), options: FrontEndOptions(settings: settings))
-        guard let typed else {
-            XCTFail(DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
-            throw StoppedAfterFailure()
-        }
-        return try ObjectEmitter.compile(typed, options: CodegenOptions(keepIR: true))
+        try compileScript(text, settings: settings, file: file, line: line)
     }
 
     private func requireRoot() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to read BTF and load BPF programs")
     }
 
-    private func load(_ name: String, _ artifact: Artifact, _ text: String) {
-        do {
-            _ = try LoadedObject(trace: artifact.compiled)
-        } catch let e as RuntimeError {
-            XCTFail("\(name): \(e.message)\n\(e.detail ?? "")")
-        } catch {
-            XCTFail("\(name): \(error)")
-        }
-    }
 
     static let usdtBinary = "/usr/bin/python3"
 
@@ -59,7 +44,7 @@ final class ProbeCodegenTests: XCTestCase {
     func testEveryProbeTypeThisKernelLoadsPassesTheVerifier() throws {
         try requireRoot()
         for (name, text) in Self.scripts {
-            load(name, try compile(text), text)
+            assertLoads(name, try compile(text))
         }
     }
 
@@ -70,7 +55,7 @@ final class ProbeCodegenTests: XCTestCase {
         settings.hasChildCommand = true
         for (name, text) in Self.scripts + [("cpid", #"t:syscalls:sys_enter_exit_group /pid == cpid/ { printf("%d\n", cpid); }"#)] {
             let artifact = try compile(text, settings: settings)
-            load("-p " + name, artifact, text)
+            assertLoads("-p " + name, artifact)
         }
         let filtered = try compile("kprobe:vfs_read { }", settings: settings)
         XCTAssertTrue(filtered.llvmIR?.contains("pid.match") ?? false, "the -p filter is at the probe's entry")
@@ -89,7 +74,7 @@ final class ProbeCodegenTests: XCTestCase {
             let artifact = try compile(text)
             var patched = artifact
             patched.object = Self.replacingSections(artifact.object)
-            load("as raw_tp: " + text, patched, text)
+            assertLoads("as raw_tp: " + text, patched)
         }
     }
 
