@@ -129,6 +129,8 @@ public struct TypeChecker {
         variableAssignments = [:]
         variablesRead = []
         let body = checkBlock(probe.body)
+        // Loops the verifier is sure to refuse (TypeChecker+Loops.swift): on a well-typed body.
+        if diagnostics.errors.count == errorsBefore { checkLoops(predicate: predicate, body: body) }
         for (name, range) in variableAssignments.sorted(by: { $0.value.start < $1.value.start })
         where !variablesRead.contains(name) {
             diagnostics.append(.warning(range, "Variable $\(name) is assigned but never read"))
