@@ -51,26 +51,10 @@ extension LoopWalker {
         return found
     }
 
-    /// Whether the body can leave its loop: `return` or `exit()` at any depth, or a `break`
-    /// that is this loop's (not an inner loop's).
-    static func exits(_ body: Block) -> Bool {
-        var found = breaks(body)
-        ASTWalker.visit(body) { if case .function(.exit, _) = $0.kind { found = true } }
-        visitStatements(body, intoLoops: true) { if case .returnProbe = $0.kind { found = true } }
-        return found
-    }
-
     /// A `break` of this loop.
     static func breaks(_ body: Block) -> Bool {
         var found = false
         visitStatements(body, intoLoops: false) { if case .breakLoop = $0.kind { found = true } }
-        return found
-    }
-
-    /// A `continue` of this loop: an iteration may skip the counter's step.
-    static func continues(_ body: Block) -> Bool {
-        var found = false
-        visitStatements(body, intoLoops: false) { if case .continueLoop = $0.kind { found = true } }
         return found
     }
 

@@ -9,16 +9,17 @@
 ///   afresh each time, unknown to the verifier, so it never sees the condition turn false;
 /// - a counter starts at a constant and moves by a constant step towards a constant bound
 ///   more than `verifierIterationLimit` times.
-/// Either way only when the body has no `break` for this loop and no `return` or `exit()`, and
+/// Either way only when no `break` of this loop, `return` or `exit()` is sure to be met
+/// (LoopWalker+Exits.swift), and
 /// only on a path the verifier certainly explores with the condition holding: the first pass
 /// through the probe (`LoopValue`), as the verifier walks it first. Measured on 6.18 with
 /// --dry-run: see Tests/ScriptParserTests/Scripts/check/loop_*.st and LoopLoadTests.
 extension TypeChecker {
-    /// Every iteration of the cheapest loop (`$n++` and the test) costs the verifier at least
-    /// two instructions, so half its 1,000,000-instruction budget is always too many. The
-    /// largest count of `$n = 0; while ($n < N) { $n++ }` this kernel's verifier accepts is
-    /// 333,332 (three instructions an iteration).
-    static let verifierIterationLimit: UInt64 = 500_000
+    /// Every iteration costs the verifier at least three instructions (test, step, jump back;
+    /// often five), so 1,000,000 / 3 iterations are always too many. Measured on 6.18: the
+    /// largest count the verifier accepts is 333,332, for the cheapest loops there are
+    /// (`$n++`, `$n += 1`, `$n--` to 0, `!=`, `<=`, `&& 1`, a `continue` after the step).
+    static let verifierIterationLimit: UInt64 = 333_334
 
     /// Checks the loops of a typed probe body (after its predicate).
     mutating func checkLoops(predicate: Expr?, body: Block) {
@@ -141,11 +142,16 @@ struct LoopWalker {
         if t == .no { return path }
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
         var after = path.forgetting(changed).narrowed(by: c)
-        if path.certain, t.mayHold, !Self.exits(body) {
-            if let message = Self.neverEnds(c, changed) {
-                findings.append(.error(c.range, message))
-            } else if let (name, count, final) = countedLoop(c, body, changed, path) {
-                if let final { after.values[name] = .exact(final) }
+        if path.certain, t.mayHold {
+            let read = Self.variablesRead(c)
+            let exits = Self.breaks(body) || Self.leavesProbe(body)
+            if Self.variablesIncremented(c).isDisjoint(with: read),
+               canGoRound(body, condition: c, keeping: read, changed: changed, entry: path) {
+                findings.append(.error(c.range, Self.neverEnds(c, read: read, changed: changed, exits: exits)))
+            } else if canGoRound(body, condition: c, keeping: [], changed: changed, entry: path),
+                      let (name, count, final) = countedLoop(c, body, changed, path) {
+                // A break the verifier can go round may still end the loop early at run time.
+                if let final, !exits { after.values[name] = .exact(final) }
                 if let message = Self.tooLong(count) { findings.append(.error(c.range, message)) }
             }
         }
@@ -155,23 +161,34 @@ struct LoopWalker {
         return after
     }
 
-    /// Rule one: nothing in the body changes a `$variable` the condition reads. A condition of
-    /// variables and constants then holds forever once it holds. One that also reads maps,
-    /// builtins or kernel memory reads them afresh each time, and the verifier knows nothing of
-    /// them, so the way back into the body stays open to it at every iteration: it refuses the
-    /// loop when the state at the head repeats, or runs out of budget following it.
-    static func neverEnds(_ c: Expr, _ changed: Set<String>) -> String? {
-        let read = variablesRead(c)
-        guard read.isDisjoint(with: changed) else { return nil }
+    /// Rule one: an iteration can leave every `$variable` the condition reads unchanged and
+    /// meet no way out. A condition of variables and constants then holds forever once it
+    /// holds. One that also reads maps, builtins or kernel memory reads them afresh each time,
+    /// and the verifier knows nothing of them, so the way back into the body stays open to it
+    /// at every iteration: it refuses the loop when the state at the head repeats, or runs out
+    /// of budget following it.
+    static func neverEnds(_ c: Expr, read: Set<String>, changed: Set<String>, exits: Bool) -> String {
         let names = read.sorted().map { "$" + $0 }.joined(separator: ", ")
-        let noExit = "and it has no break, return or exit()"
-        if isFixed(c) {
-            if read.isEmpty { return "this loop never ends: its condition is always true \(noExit)" }
-            return "this loop never ends once entered: nothing in its body changes \(names), which its condition reads, \(noExit)"
+        let untouched = read.isDisjoint(with: changed)
+        if isFixed(c), untouched, !exits {
+            if read.isEmpty { return "this loop never ends: its condition is always true and it has no break, return or exit()" }
+            return "this loop never ends once entered: nothing in its body changes \(names), which its condition reads, and it has no break, return or exit()"
         }
-        let unchanged = read.isEmpty ? "its condition reads no $variable"
-            : "nothing in its body changes \(names), which its condition reads"
-        return "the kernel's verifier cannot see this loop end: \(unchanged), and it knows nothing of the map, builtin or kernel values the condition reads afresh each time, \(noExit); count iterations in a $variable or break out"
+        var parts: [String] = []
+        if read.isEmpty {
+            parts.append(isFixed(c) ? "its condition is always true" : "its condition reads no $variable")
+        } else if untouched {
+            parts.append("nothing in its body changes \(names), which its condition reads")
+        } else {
+            parts.append("an iteration can leave \(names), which its condition reads, unchanged")
+        }
+        if !isFixed(c) {
+            parts.append("the verifier knows nothing of the map, builtin or kernel values the condition reads afresh each time")
+        }
+        parts.append(exits ? "every iteration can go round its break, return or exit()" : "it has no break, return or exit()")
+        let last = parts.removeLast()
+        return "the kernel's verifier cannot see this loop end: " + parts.joined(separator: ", ") + ", and " + last
+            + "; count iterations in a $variable or break out"
     }
 
     static func tooLong(_ count: LoopTripCount) -> String? {
@@ -213,7 +230,7 @@ struct LoopWalker {
               case .exact(let start)? = path.values[name],
               Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
               case .exact(let limit) = evaluator.value(bound, path.values),
-              !Self.continues(body), !Self.variablesIncremented(c).contains(name),
+              !Self.variablesIncremented(c).contains(name),
               let step = counterStep(name, body, path) else { return nil }
         let signed = counter.type.isSigned && bound.type.isSigned
         guard let count = LoopTripCount.of(start: start, step: step, op, bound: limit, signed: signed) else { return nil }
@@ -227,7 +244,8 @@ struct LoopWalker {
     mutating func counterStep(_ name: String, _ body: Block, _ path: LoopPath) -> UInt64? {
         var step: UInt64 = 0
         var counted = 0
-        for stmt in body.statements {
+        // Steps after a `continue` may be skipped.
+        for stmt in Self.statementsBeforeContinue(body) {
             switch stmt.kind {
             case .expr(let e):
                 if case .increment(let t, let up, _, let by) = e.kind, case .variable(name) = t.kind {

@@ -26,7 +26,50 @@ final class LoopLoadTests: XCTestCase {
         ("inside_for_map", #"BEGIN { @m[1] = 2; for ($kv : @m) { $j = 0; while ($j < 5) { $j++; } printf("%d\n", $j); } }"#),
         ("args_with_break", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
         ("false_constant", #"BEGIN { $n = 0; while ($n) { @x++; } while (0) { } }"#),
+        ("break_certain_inside", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
     ]
+
+    /// Loops the checker refuses, each with what its message starts with. Compiled with the
+    /// check turned off, the verifier must refuse every one: the rules claim nothing it accepts.
+    static let refused: [(String, String)] = [
+        ("this loop never ends once entered", #"t:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 03) { @sub++; if ($n == 2) { } } }"#),
+        ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < getopt("max-args", 20)) { if (args->argv[$i] == 0) { break; } while ($i < getopt("max-args", 20)) { } $i++; } }"#),
+        ("this loop never ends: its condition is always true", #"BEGIN { $m = 0; while (1) { @sub++; while ($m < 5) { $m++; if ($m == 4) { break; } } } }"#),
+        ("this loop never ends once entered", #"BEGIN { $n = (uint64)pid; while ($n >= 0) { @x++; } }"#),
+        ("this loop runs 8,589,934,591 times", #"BEGIN { $n = 0; while ($n < 0x1ffffffff) { $n++; if ($n == 2) { } } printf("%d\n", $n); }"#),
+        ("this loop runs 333,334 times", #"BEGIN { $a = 0; while ($a < 333334) { $a += 1; } printf("%d\n", $a); }"#),
+        ("this loop runs 333,334 times", #"BEGIN { $n = 333334; while ($n) { $n -= 1; } }"#),
+        ("this loop runs 12,297,829,382,473,034,414 times", #"BEGIN { $b = 0; while ($b != 10) { $b += 3; } printf("%d\n", $b); }"#),
+        ("this loop never ends: its condition holds", #"BEGIN { $c = (uint64)0; while ($c <= 0xffffffffffffffff) { $c += 1; } printf("%d\n", $c); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { while (@x < 10) { @x++; } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $t = 0; while (nsecs < 10) { $t = nsecs; } printf("%d\n", $t); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $j = 0; @y = 5; $n = @y; while (@x < $n && comm != "bash") { $j++; } printf("%d\n", $j); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $n = 0; while ($n < 3) { @sub++; if (pid == 2) { exit(); } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while ($i < 10) { if ($i > 7) { break; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $n = 0; while (@x < 10) { $n++; if (@a > 5) { break; } } printf("%d\n", $n); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $u = @y; while (@x < 10) { if ($u == 3) { return; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while ($i < 10) { if (pid > 3) { $i++; continue; } } }"#),
+    ]
+
+    func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        for (message, text) in Self.refused {
+            let source = SourceFile(name: "refused.st", text: text)
+            let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+            XCTAssertNil(checked, text)
+            XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix(message) },
+                          "\(text)\n" + DiagnosticRenderer.render(diagnostics, in: source))
+            var options = FrontEndOptions()
+            options.refusesEndlessLoops = false
+            guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
+                XCTFail("without the loop check: \(text)"); continue
+            }
+            let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
+            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
+        }
+    }
 
     func testLoopsTheCheckerKeepsPassTheVerifier() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")

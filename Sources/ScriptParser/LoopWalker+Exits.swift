@@ -1,0 +1,95 @@
+/// Whether the verifier can follow a loop round and round without the loop ending.
+///
+/// The verifier refuses a loop when some path through it goes on forever, so a way out, or a
+/// change to what the condition reads, only helps when every iteration is sure to meet it. One
+/// guarded by a condition that reads only `$variables` the loop leaves alone and values read
+/// afresh each time (maps, `nsecs`, `args`) can be stepped around at every iteration: the
+/// first iteration that can step around it can do so again (on 6.18,
+/// `while ($n < 3) { @s++; if (pid == 2) { exit(); } }` and
+/// `while ($i < 10) { if (pid > 3) { $i++; } }` are refused).
+extension LoopWalker {
+    /// How far a way through a loop body gets that changes none of the variables `kept`
+    /// and meets no `break`, `return` or `exit()`; ordered from worst to best.
+    enum WayRound: Comparable {
+        /// No such way the verifier is sure to be able to take.
+        case blocked
+        /// It reaches the end of the statements seen so far.
+        case fallsThrough
+        /// It reaches a `continue`: back to the condition, skipping the rest.
+        case loopsBack
+    }
+
+    /// Whether every iteration of `body` can go back to the condition without changing `kept`
+    /// and without leaving the loop, on a way the verifier is sure to follow. `changed` are the
+    /// variables the loop changes anywhere; `entry` what the first pass knows at the loop's
+    /// head. The verifier narrows what a condition reads on each branch (`$u > 20` makes
+    /// `$u > 5` certain inside), so a narrowed unknown counts as opaque below it.
+    mutating func canGoRound(_ body: Block, condition: Expr, keeping kept: Set<String>,
+                             changed: Set<String>, entry: LoopPath) -> Bool {
+        let values = entry.forgetting(changed).narrowed(by: condition).values
+        return wayRound(body, kept, changed, values) != .blocked
+    }
+
+    private mutating func wayRound(_ block: Block, _ kept: Set<String>, _ changed: Set<String>,
+                                   _ values: [String: LoopValue]) -> WayRound {
+        for stmt in block.statements {
+            switch stmt.kind {
+            case .breakLoop, .returnProbe:
+                return .blocked
+            case .continueLoop:
+                return .loopsBack
+            case .expr(let e):
+                if Self.callsExit(e) || !Self.variablesIncremented(e).isDisjoint(with: kept) { return .blocked }
+            case .assign(let t, _, let v):
+                if case .variable(let n) = t.kind, kept.contains(n) { return .blocked }
+                if !Self.variablesIncremented(v).isDisjoint(with: kept) { return .blocked }
+            case .ifElse(let c, let then, let otherwise):
+                if !Self.variablesIncremented(c).isDisjoint(with: kept) { return .blocked }
+                let fixed = Self.variablesRead(c).isDisjoint(with: changed)
+                let t = fixed ? evaluator.truth(c, values) : .opaque
+                let inside = LoopPath(values: values).narrowed(by: c).values
+                let a = wayRound(then, kept, changed, inside)
+                let b = otherwise.map { wayRound($0, kept, changed, inside) } ?? .fallsThrough
+                let way: WayRound
+                switch t {
+                case .yes: way = a
+                case .no: way = b
+                // Both branches stay open at every iteration: the better one will do.
+                case .maybe: way = max(a, b)
+                // Either may be the only one: both must do.
+                case .opaque: way = min(a, b)
+                }
+                if way != .fallsThrough { return way }
+            case .whileLoop(let c, let inner), .unroll(let c, let inner):
+                // An inner loop's break is its own; a return or exit() in it may end this one.
+                var inside = Self.variablesChanged(inner).union(Self.variablesIncremented(c))
+                if case .unroll = stmt.kind { inside = Self.variablesChanged(inner) }
+                if Self.leavesProbe(inner) || !inside.isDisjoint(with: kept) { return .blocked }
+            case .forMap(_, _, let inner):
+                if Self.leavesProbe(inner) { return .blocked }
+            }
+        }
+        return .fallsThrough
+    }
+
+    /// `return` or `exit()` anywhere in the block.
+    static func leavesProbe(_ block: Block) -> Bool {
+        var found = false
+        ASTWalker.visit(block) { if case .function(.exit, _) = $0.kind { found = true } }
+        visitStatements(block, intoLoops: true) { if case .returnProbe = $0.kind { found = true } }
+        return found
+    }
+
+    /// Every top-level statement of `body` before the first one holding a `continue` of this
+    /// loop: the statements every iteration runs.
+    static func statementsBeforeContinue(_ body: Block) -> ArraySlice<Stmt> {
+        let first = body.statements.firstIndex { stmt in
+            var found = false
+            visitStatements(Block([stmt], range: stmt.range), intoLoops: false) {
+                if case .continueLoop = $0.kind { found = true }
+            }
+            return found
+        }
+        return body.statements[..<(first ?? body.statements.endIndex)]
+    }
+}
