@@ -74,7 +74,10 @@ struct LoopEvaluator {
             }
         case .function(.rand, _):
             return fresh(0, UInt64(UInt32.max))
-        case .tracepointField, .index, .recordField, .dereference:
+        // Each read through a helper (probe_read into the stack) is a new unknown. A plain
+        // load of an `args` field is not: LLVM merges two loads of one field, and the verifier
+        // may have narrowed the first (`/args->count < 100/ { $i = args->count; … }`).
+        case .index, .recordField, .dereference:
             return read(of: e.type)
         case .unary(let op, let a):
             switch (op, value(a, vars)) {

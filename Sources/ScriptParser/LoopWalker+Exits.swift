@@ -23,10 +23,10 @@ extension LoopWalker {
     /// and without leaving the loop, on a way the verifier is sure to follow. `changed` are the
     /// variables the loop changes anywhere; `entry` what the first pass knows at the loop's
     /// head. The verifier narrows what a condition reads on each branch (`$u > 20` makes
-    /// `$u > 5` certain inside), so a narrowed unknown counts as opaque below it.
+    /// `$u > 5` certain inside): so does `narrow`.
     mutating func canGoRound(_ body: Block, condition: Expr, keeping kept: Set<String>,
                              changed: Set<String>, entry: LoopPath) -> Bool {
-        let values = entry.forgetting(changed).narrowed(by: condition).values
+        let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
         return wayRound(body, kept, changed, values) != .blocked
     }
 
@@ -47,9 +47,8 @@ extension LoopWalker {
                 if !Self.variablesIncremented(c).isDisjoint(with: kept) { return .blocked }
                 let fixed = Self.variablesRead(c).isDisjoint(with: changed)
                 let t = fixed ? evaluator.truth(c, values) : .opaque
-                let inside = LoopPath(values: values).narrowed(by: c).values
-                let a = wayRound(then, kept, changed, inside)
-                let b = otherwise.map { wayRound($0, kept, changed, inside) } ?? .fallsThrough
+                let a = wayRound(then, kept, changed, narrow(values, by: c, holds: true))
+                let b = otherwise.map { wayRound($0, kept, changed, narrow(values, by: c, holds: false)) } ?? .fallsThrough
                 let way: WayRound
                 switch t {
                 case .yes: way = a

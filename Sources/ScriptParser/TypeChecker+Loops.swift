@@ -54,15 +54,6 @@ struct LoopPath {
         return out
     }
 
-    /// After a branch on `condition`, the verifier has narrowed every unknown it read.
-    func narrowed(by condition: Expr) -> LoopPath {
-        var out = self
-        for name in LoopWalker.variablesRead(condition) {
-            if case .unknown = values[name] { out.values[name] = .opaque }
-        }
-        return out
-    }
-
     func forgetting(_ names: Set<String>) -> LoopPath {
         var out = self
         for name in names where out.values[name] != nil { out.values[name] = .opaque }
@@ -110,10 +101,13 @@ struct LoopWalker {
             case .yes: return walk(then, path)
             case .no: return otherwise.map { walk($0, path) } ?? path
             case .maybe, .opaque:
-                var branch = path.narrowed(by: c)
-                branch.certain = path.certain && t != .opaque
-                let a = walk(then, branch)
-                let b = otherwise.map { walk($0, branch) } ?? branch
+                var yes = path, no = path
+                yes.values = narrow(path.values, by: c, holds: true)
+                no.values = narrow(path.values, by: c, holds: false)
+                yes.certain = path.certain && t != .opaque
+                no.certain = yes.certain
+                let a = walk(then, yes)
+                let b = otherwise.map { walk($0, no) } ?? no
                 guard var joined = LoopPath.join(a, b) else { return nil }
                 // One way ended: what follows is reached only the other way, which the verifier
                 // may know is never taken when the condition is opaque to this model.
@@ -141,7 +135,8 @@ struct LoopWalker {
         let t = evaluator.truth(c, path.values)
         if t == .no { return path }
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
-        var after = path.forgetting(changed).narrowed(by: c)
+        var after = path.forgetting(changed)
+        after.values = narrow(after.values, by: c, holds: false)
         if path.certain, t.mayHold {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
@@ -152,10 +147,13 @@ struct LoopWalker {
                       let (name, count, final) = countedLoop(c, body, changed, path) {
                 // A break the verifier can go round may still end the loop early at run time.
                 if let final, !exits { after.values[name] = .exact(final) }
-                if let message = Self.tooLong(count) { findings.append(.error(c.range, message)) }
+                let known: Bool
+                if case .exact? = path.values[name] { known = true } else { known = false }
+                if let message = Self.tooLong(count, counter: known ? nil : name) { findings.append(.error(c.range, message)) }
             }
         }
-        var inside = path.narrowed(by: c)
+        var inside = path
+        inside.values = narrow(path.values, by: c, holds: true)
         inside.certain = path.certain && t.mayHold
         _ = walk(body, inside)
         return after
@@ -191,21 +189,26 @@ struct LoopWalker {
             + "; count iterations in a $variable or break out"
     }
 
-    static func tooLong(_ count: LoopTripCount) -> String? {
+    /// `counter` names a counter whose start the verifier knows only as a range.
+    static func tooLong(_ count: LoopTripCount, counter: String? = nil) -> String? {
         let limit = "the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"
+        let runs = counter == nil ? "runs" : "can run"
+        let start = counter.map { " ($\($0) starts from a value the verifier knows only as a range, and it follows the longest run)" } ?? ""
         switch count {
         case .exactly(let n) where n >= TypeChecker.verifierIterationLimit:
-            return "this loop runs \(n.groupedDigits) times; \(limit)"
+            return "this loop \(runs) \(n.groupedDigits) times\(start); \(limit)"
         case .atLeast(let n) where n >= TypeChecker.verifierIterationLimit:
-            return "this loop runs at least \(n.groupedDigits) times; \(limit)"
+            return "this loop \(runs) at least \(n.groupedDigits) times\(start); \(limit)"
         case .forever:
-            return "this loop never ends: its condition holds for every value its counter takes"
+            if counter == nil { return "this loop never ends: its condition holds for every value its counter takes" }
+            return "this loop can run forever\(start): its condition holds for every value its counter takes"
         default:
             return nil
         }
     }
 
-    /// Rule two: `$v OP BOUND` with `$v` a known constant, `BOUND` a constant the body does not
+    /// Rule two: `$v OP BOUND` with `$v` a known constant (or a read the verifier knows only as a
+    /// range: counted from the range's ends), `BOUND` a constant the body does not
     /// change, and `$v` moved only by constant steps at the top of the body. Returns the count
     /// and, when exact, the counter's value after the loop.
     mutating func countedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath)
@@ -227,16 +230,30 @@ struct LoopWalker {
             }
         }
         guard case .variable(let name) = counter.kind, counter.type.isInteger,
-              case .exact(let start)? = path.values[name],
+              let starts = Self.possibleStarts(path.values[name]),
               Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
               case .exact(let limit) = evaluator.value(bound, path.values),
               !Self.variablesIncremented(c).contains(name),
               let step = counterStep(name, body, path) else { return nil }
         let signed = counter.type.isSigned && bound.type.isSigned
-        guard let count = LoopTripCount.of(start: start, step: step, op, bound: limit, signed: signed) else { return nil }
+        // From a start the verifier knows only as a range, it follows every start at once, so
+        // at least as long as from any one of them: the longest of the range's ends.
+        let counts = starts.compactMap { LoopTripCount.of(start: $0, step: step, op, bound: limit, signed: signed) }
+        guard let count = counts.max(by: { ($0.lowerBound ?? .max) < ($1.lowerBound ?? .max) }) else { return nil }
         var final: UInt64?
-        if case .exactly(let n) = count { final = start &+ n &* step }
+        if starts.count == 1, case .exactly(let n) = count { final = starts[0] &+ n &* step }
         return (name, count, final)
+    }
+
+    /// The counter's start: a constant, or the ends of an unknown's range (its signed ends too
+    /// when it spans both halves).
+    static func possibleStarts(_ value: LoopValue?) -> [UInt64]? {
+        switch value {
+        case .exact(let s)?: return [s]
+        case .unknown(_, let lo, let hi)?:
+            return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]
+        default: return nil
+        }
     }
 
     /// What one iteration adds to `$name`, when every change is a top-level `$name++`, `--`,

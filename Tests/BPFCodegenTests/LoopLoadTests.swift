@@ -28,6 +28,8 @@ final class LoopLoadTests: XCTestCase {
         ("false_constant", #"BEGIN { $n = 0; while ($n) { @x++; } while (0) { } }"#),
         ("break_certain_inside", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("unsigned_counter_from_map", #"BEGIN { @p = 1; $q = (uint64)@p; while ($q < 10) { $q++; } }"#),
+        ("masked_counter_from_map", #"BEGIN { $i = @p & 0xff; while ($i < 300) { $i++; } }"#),
         ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
     ]
 
@@ -51,6 +53,10 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $n = 0; while (@x < 10) { $n++; if (@a > 5) { break; } } printf("%d\n", $n); }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $u = @y; while (@x < 10) { if ($u == 3) { return; } } }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while ($i < 10) { if (pid > 3) { $i++; continue; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $u = @y; while ($u > 20) { if ($u > 42) { break; } @x++; } }"#),
+        ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
+        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
+        ("this loop can run 400,000 times", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
     ]
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
