@@ -43,6 +43,17 @@ struct LoopEvaluator {
         return .unknown(origin: nextOrigin, low: low, high: high)
     }
 
+    /// Whether `e` is read afresh each time and may hold any 64-bit value: whatever else a
+    /// comparison with it reads, the comparison can go either way (`$i > @m` fails for
+    /// `@m` = the largest value).
+    static func isFreshFullRead(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .map: return e.type == .int64 || e.type == .uint64
+        case .builtin(.nsecs): return true
+        default: return false
+        }
+    }
+
     /// A read the verifier knows only by its width: what codegen loads into a 64-bit register.
     mutating func read(of type: SType) -> LoopValue {
         switch type {
@@ -91,8 +102,12 @@ struct LoopEvaluator {
             case .eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr:
                 return truthValue(truth(e, vars))
             default:
-                guard case .exact(let x) = value(a, vars), case .exact(let y) = value(b, vars) else { return .opaque }
-                return .exact(Self.apply(op, x, y, signed: a.type.isSigned && b.type.isSigned, leftSigned: a.type.isSigned))
+                let signed = a.type.isSigned && b.type.isSigned
+                let x = value(a, vars), y = value(b, vars)
+                guard case .exact(let kx) = x, case .exact(let ky) = y else {
+                    return Self.bounded(op, x, y, signed: signed, leftSigned: a.type.isSigned)
+                }
+                return .exact(Self.apply(op, kx, ky, signed: signed, leftSigned: a.type.isSigned))
             }
         case .ternary(let c, let a, let b):
             switch truth(c, vars) {
@@ -113,11 +128,17 @@ struct LoopEvaluator {
         }
     }
 
+    /// The origin of a 0-or-1 value computed from a condition that goes both ways: it is
+    /// related to what the condition read, so it never makes another condition go both ways
+    /// (`($n < 5) == ($n < 5)` always holds), but its range still decides some.
+    static let derived = -1
+
     func truthValue(_ t: LoopTruth) -> LoopValue {
         switch t {
         case .yes: return .exact(1)
         case .no: return .exact(0)
-        default: return .opaque
+        case .maybe: return .unknown(origin: Self.derived, low: 0, high: 1)
+        case .opaque: return .opaque
         }
     }
 
@@ -149,7 +170,10 @@ struct LoopEvaluator {
         default:
             switch value(e, vars) {
             case .exact(let x): return x != 0 ? .yes : .no
-            case .unknown(let o, let lo, _): return lo > 0 ? .yes : .maybe([o])
+            case .unknown(let o, let lo, let hi):
+                if lo > 0 { return .yes }
+                if hi == 0 { return .no }
+                return o == Self.derived ? .opaque : .maybe([o])
             case .opaque: return .opaque
             }
         }
@@ -204,7 +228,7 @@ struct LoopEvaluator {
         let (al, ah) = ordered(al0, ah0), (bl, bh) = ordered(bl0, bh0)
         let origins = Set([ao, bo].compactMap { $0 })
         func decide(_ always: Bool, _ never: Bool) -> LoopTruth {
-            always ? .yes : never ? .no : .maybe(origins)
+            always ? .yes : never ? .no : origins.contains(derived) ? .opaque : .maybe(origins)
         }
         switch op {
         case .lt: return decide(ah < bl, al >= bh)
@@ -214,6 +238,23 @@ struct LoopEvaluator {
         case .eq: return decide(al == ah && bl == bh && al == bl, ah < bl || bh < al)
         case .ne: return decide(ah < bl || bh < al, al == ah && bl == bh && al == bl)
         default: return .opaque
+        }
+    }
+
+    /// What a mask, a remainder or a shift by a constant leaves of a value not known exactly:
+    /// a range that decides some conditions (`($h & 1) < 2` always holds). The verifier may
+    /// know which values in it are possible (the mask's bits), so it is `derived`: it never
+    /// makes a condition go both ways.
+    static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
+        switch (op, x, y) {
+        case (.bitAnd, _, .exact(let mask)), (.bitAnd, .exact(let mask), _):
+            return .unknown(origin: derived, low: 0, high: mask)
+        case (.mod, _, .exact(let m)) where !signed && m > 0:
+            return .unknown(origin: derived, low: 0, high: m - 1)
+        case (.shr, _, .exact(let k)) where !leftSigned && k & 63 > 0:
+            return .unknown(origin: derived, low: 0, high: UInt64.max >> (k & 63))
+        default:
+            return .opaque
         }
     }
 

@@ -45,18 +45,17 @@ extension LoopWalker {
                 if !Self.variablesIncremented(v).isDisjoint(with: kept) { return .blocked }
             case .ifElse(let c, let then, let otherwise):
                 if !Self.variablesIncremented(c).isDisjoint(with: kept) { return .blocked }
-                let fixed = Self.variablesRead(c).isDisjoint(with: changed)
-                let t = fixed ? evaluator.truth(c, values) : .opaque
+                let (thenOpen, elseOpen) = openBranches(c, changed, values)
                 let a = wayRound(then, kept, changed, narrow(values, by: c, holds: true))
                 let b = otherwise.map { wayRound($0, kept, changed, narrow(values, by: c, holds: false)) } ?? .fallsThrough
                 let way: WayRound
-                switch t {
-                case .yes: way = a
-                case .no: way = b
+                switch (thenOpen, elseOpen) {
                 // Both branches stay open at every iteration: the better one will do.
-                case .maybe: way = max(a, b)
+                case (true, true): way = max(a, b)
+                case (true, false): way = a
+                case (false, true): way = b
                 // Either may be the only one: both must do.
-                case .opaque: way = min(a, b)
+                case (false, false): way = min(a, b)
                 }
                 if way != .fallsThrough { return way }
             case .whileLoop(let c, let inner), .unroll(let c, let inner):
@@ -69,6 +68,41 @@ extension LoopWalker {
             }
         }
         return .fallsThrough
+    }
+
+    /// Which branches of `if (c)` the verifier can take at every iteration. A condition on
+    /// variables the loop leaves alone and fresh reads is decided, or not, the same way each
+    /// time. One on changing variables is open one way when it compares them with a fresh
+    /// read of any 64-bit value: `$i <= @m` holds for `@m` = the largest value whatever `$i`
+    /// is, and `$i != @m`, `$i == @m`, `$i >= @m` likewise (a strict `<` does not at the top).
+    mutating func openBranches(_ c: Expr, _ changed: Set<String>, _ values: [String: LoopValue]) -> (Bool, Bool) {
+        if Self.variablesRead(c).isDisjoint(with: changed) {
+            switch evaluator.truth(c, values) {
+            case .yes: return (true, false)
+            case .no: return (false, true)
+            case .maybe: return (true, true)
+            case .opaque: return (false, false)
+            }
+        }
+        guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger, r.type.isInteger else { return (false, false) }
+        if LoopEvaluator.isFreshFullRead(l), !LoopEvaluator.isFreshFullRead(r) {
+            switch op {
+            case .lt: op = .gt
+            case .le: op = .ge
+            case .gt: op = .lt
+            case .ge: op = .le
+            default: break
+            }
+        } else if !LoopEvaluator.isFreshFullRead(r) {
+            return (false, false)
+        }
+        // `v op X` with X any value: which of `v op X` and its negation always has an X.
+        switch op {
+        case .le, .ge: return (true, false)
+        case .lt, .gt: return (false, true)
+        case .eq, .ne: return (true, true)
+        default: return (false, false)
+        }
     }
 
     /// `return` or `exit()` anywhere in the block.

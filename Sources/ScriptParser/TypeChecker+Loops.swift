@@ -143,6 +143,8 @@ struct LoopWalker {
             if Self.variablesIncremented(c).isDisjoint(with: read),
                canGoRound(body, condition: c, keeping: read, changed: changed, entry: path) {
                 findings.append(.error(c.range, Self.neverEnds(c, read: read, changed: changed, exits: exits)))
+            } else if holdsWhatever(c, changed, path), canGoRound(body, condition: c, keeping: [], changed: changed, entry: path) {
+                findings.append(.error(c.range, Self.neverEnds(c, read: read, changed: changed, exits: exits, holdsWhatever: true)))
             } else if canGoRound(body, condition: c, keeping: [], changed: changed, entry: path),
                       let (name, count, final) = countedLoop(c, body, changed, path) {
                 // A break the verifier can go round may still end the loop early at run time.
@@ -165,15 +167,21 @@ struct LoopWalker {
     /// and the verifier knows nothing of them, so the way back into the body stays open to it
     /// at every iteration: it refuses the loop when the state at the head repeats, or runs out
     /// of budget following it.
-    static func neverEnds(_ c: Expr, read: Set<String>, changed: Set<String>, exits: Bool) -> String {
+    static func neverEnds(_ c: Expr, read: Set<String>, changed: Set<String>, exits: Bool,
+                          holdsWhatever: Bool = false) -> String {
         let names = read.sorted().map { "$" + $0 }.joined(separator: ", ")
         let untouched = read.isDisjoint(with: changed)
-        if isFixed(c), untouched, !exits {
+        if isFixed(c), untouched || holdsWhatever, !exits {
             if read.isEmpty { return "this loop never ends: its condition is always true and it has no break, return or exit()" }
+            if holdsWhatever {
+                return "this loop never ends once entered: its condition holds whatever its body does to \(names), and it has no break, return or exit()"
+            }
             return "this loop never ends once entered: nothing in its body changes \(names), which its condition reads, and it has no break, return or exit()"
         }
         var parts: [String] = []
-        if read.isEmpty {
+        if holdsWhatever, !read.isEmpty {
+            parts.append("its condition holds whatever its body does to \(names)")
+        } else if read.isEmpty {
             parts.append(isFixed(c) ? "its condition is always true" : "its condition reads no $variable")
         } else if untouched {
             parts.append("nothing in its body changes \(names), which its condition reads")
@@ -190,6 +198,14 @@ struct LoopWalker {
     }
 
     /// `counter` names a counter whose start the verifier knows only as a range.
+    /// Whether the condition holds for every value the loop may give its variables
+    /// (`($h < 10) < 10`): it then never ends, however the body changes them.
+    mutating func holdsWhatever(_ c: Expr, _ changed: Set<String>, _ path: LoopPath) -> Bool {
+        var values = path.values
+        for name in changed { values[name] = evaluator.fresh(0, .max) }
+        return evaluator.truth(c, values) == .yes
+    }
+
     static func tooLong(_ count: LoopTripCount, counter: String? = nil) -> String? {
         let limit = "the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"
         let runs = counter == nil ? "runs" : "can run"
@@ -250,7 +266,7 @@ struct LoopWalker {
     static func possibleStarts(_ value: LoopValue?) -> [UInt64]? {
         switch value {
         case .exact(let s)?: return [s]
-        case .unknown(_, let lo, let hi)?:
+        case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived:
             return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]
         default: return nil
         }
