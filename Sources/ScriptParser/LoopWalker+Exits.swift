@@ -27,47 +27,58 @@ extension LoopWalker {
     mutating func canGoRound(_ body: Block, condition: Expr, keeping kept: Set<String>,
                              changed: Set<String>, entry: LoopPath) -> Bool {
         let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
-        return wayRound(body, kept, changed, values) != .blocked
+        return wayRound(body, kept, changed, values).0 != .blocked
     }
 
+    /// How far the best way through `block` gets, and what is known at its end (the branch it
+    /// took narrowed what its condition read).
     private mutating func wayRound(_ block: Block, _ kept: Set<String>, _ changed: Set<String>,
-                                   _ values: [String: LoopValue]) -> WayRound {
+                                   _ start: [String: LoopValue]) -> (WayRound, [String: LoopValue]) {
+        var values = start
         for stmt in block.statements {
             switch stmt.kind {
             case .breakLoop, .returnProbe:
-                return .blocked
+                return (.blocked, values)
             case .continueLoop:
-                return .loopsBack
+                return (.loopsBack, values)
             case .expr(let e):
-                if Self.callsExit(e) || !Self.variablesIncremented(e).isDisjoint(with: kept) { return .blocked }
+                if Self.callsExit(e) || !Self.variablesIncremented(e).isDisjoint(with: kept) { return (.blocked, values) }
             case .assign(let t, _, let v):
-                if case .variable(let n) = t.kind, kept.contains(n) { return .blocked }
-                if !Self.variablesIncremented(v).isDisjoint(with: kept) { return .blocked }
+                if case .variable(let n) = t.kind, kept.contains(n) { return (.blocked, values) }
+                if !Self.variablesIncremented(v).isDisjoint(with: kept) { return (.blocked, values) }
             case .ifElse(let c, let then, let otherwise):
-                if !Self.variablesIncremented(c).isDisjoint(with: kept) { return .blocked }
+                if !Self.variablesIncremented(c).isDisjoint(with: kept) { return (.blocked, values) }
                 let (thenOpen, elseOpen) = openBranches(c, changed, values)
                 let a = wayRound(then, kept, changed, narrow(values, by: c, holds: true))
-                let b = otherwise.map { wayRound($0, kept, changed, narrow(values, by: c, holds: false)) } ?? .fallsThrough
-                let way: WayRound
+                let elseStart = narrow(values, by: c, holds: false)
+                let b = otherwise.map { wayRound($0, kept, changed, elseStart) } ?? (.fallsThrough, elseStart)
+                let way: (WayRound, [String: LoopValue])
                 switch (thenOpen, elseOpen) {
                 // Both branches stay open at every iteration: the better one will do.
-                case (true, true): way = max(a, b)
+                case (true, true): way = a.0 > b.0 ? a : b.0 > a.0 ? b : (a.0, Self.joined(a.1, b.1))
                 case (true, false): way = a
                 case (false, true): way = b
                 // Either may be the only one: both must do.
-                case (false, false): way = min(a, b)
+                case (false, false): way = a.0 < b.0 ? a : b.0 < a.0 ? b : (a.0, Self.joined(a.1, b.1))
                 }
-                if way != .fallsThrough { return way }
+                if way.0 != .fallsThrough { return way }
+                values = way.1
             case .whileLoop(let c, let inner), .unroll(let c, let inner):
                 // An inner loop's break is its own; a return or exit() in it may end this one.
                 var inside = Self.variablesChanged(inner).union(Self.variablesIncremented(c))
                 if case .unroll = stmt.kind { inside = Self.variablesChanged(inner) }
-                if Self.leavesProbe(inner) || !inside.isDisjoint(with: kept) { return .blocked }
+                if Self.leavesProbe(inner) || !inside.isDisjoint(with: kept) { return (.blocked, values) }
+                // Leaving it narrowed what its condition reads.
+                values = Self.forgettingUnknowns(values, readBy: c)
             case .forMap(_, _, let inner):
-                if Self.leavesProbe(inner) { return .blocked }
+                if Self.leavesProbe(inner) { return (.blocked, values) }
             }
         }
-        return .fallsThrough
+        return (.fallsThrough, values)
+    }
+
+    static func joined(_ a: [String: LoopValue], _ b: [String: LoopValue]) -> [String: LoopValue] {
+        LoopPath.join(LoopPath(values: a), LoopPath(values: b))?.values ?? [:]
     }
 
     /// Which branches of `if (c)` the verifier can take at every iteration. A condition on

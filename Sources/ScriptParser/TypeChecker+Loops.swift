@@ -137,6 +137,9 @@ struct LoopWalker {
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
         var after = path.forgetting(changed)
         after.values = narrow(after.values, by: c, holds: false)
+        // What follows the loop is certainly reached when the first test may fail; a loop
+        // entered for sure ends only where it is counted (`while (1) { … exit(); }` never does).
+        if case .maybe = t {} else { after.certain = false }
         if path.certain, t.mayHold {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
@@ -149,6 +152,7 @@ struct LoopWalker {
                       let (name, count, final) = countedLoop(c, body, changed, path) {
                 // A break the verifier can go round may still end the loop early at run time.
                 if let final, !exits { after.values[name] = .exact(final) }
+                if case .exactly(let n) = count, n < TypeChecker.verifierIterationLimit { after.certain = path.certain }
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
                 if let message = Self.tooLong(count, counter: known ? nil : name) { findings.append(.error(c.range, message)) }

@@ -28,6 +28,10 @@ final class LoopLoadTests: XCTestCase {
         ("false_constant", #"BEGIN { $n = 0; while ($n) { @x++; } while (0) { } }"#),
         ("break_certain_inside", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        // Found by a differential run (loops refused here, loaded by the verifier): code after a
+        // loop that only ends by exit() is never reached; a branch taken narrows what follows.
+        ("after_loop_ending_by_exit", #"BEGIN { $j = 10; $u = 1; while (1) { while (10) { $j -= 3; if (!($j >= 3)) { exit(); } } while (!(nsecs > 5)) { $u++; } } while (@x) { $u = $u + 1; } }"#),
+        ("branch_narrows_what_follows", #"BEGIN { $j = nsecs; while (1) { if ($j != 5) { break; } if ($j) { return; } } }"#),
         ("unsigned_counter_from_map", #"BEGIN { @p = 1; $q = (uint64)@p; while ($q < 10) { $q++; } }"#),
         ("masked_counter_from_map", #"BEGIN { $i = @p & 0xff; while ($i < 300) { $i++; } }"#),
         ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
