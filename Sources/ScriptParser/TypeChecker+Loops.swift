@@ -134,6 +134,7 @@ struct LoopWalker {
     mutating func walkLoop(_ stmt: Stmt, _ c: Expr, _ body: Block, _ path: LoopPath) -> LoopPath? {
         let t = evaluator.truth(c, path.values)
         if t == .no { return path }
+        let findingsBefore = findings.count
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
         var after = path.forgetting(changed)
         after.values = narrow(after.values, by: c, holds: false)
@@ -158,6 +159,9 @@ struct LoopWalker {
                 if let message = Self.tooLong(count, counter: known ? nil : name) { findings.append(.error(c.range, message)) }
             }
         }
+        // Past a loop refused here the program is refused anyway: go on as if it ended, so
+        // every loop the verifier would refuse is reported at once.
+        if findings.count > findingsBefore { after.certain = path.certain }
         var inside = path
         inside.values = narrow(path.values, by: c, holds: true)
         inside.certain = path.certain && t.mayHold
