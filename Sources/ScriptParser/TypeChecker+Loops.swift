@@ -161,7 +161,11 @@ struct LoopWalker {
         }
         // Past a loop refused here the program is refused anyway: go on as if it ended, so
         // every loop the verifier would refuse is reported at once.
-        if findings.count > findingsBefore { after.certain = path.certain }
+        if findings.count > findingsBefore {
+            after.certain = path.certain
+        } else if !after.certain, case .yes = t, let end = simulate(c, body, path.values) {
+            after = LoopPath(values: end, certain: path.certain)
+        }
         var inside = path
         inside.values = narrow(path.values, by: c, holds: true)
         inside.certain = path.certain && t.mayHold

@@ -32,6 +32,7 @@ final class LoopLoadTests: XCTestCase {
         // loop that only ends by exit() is never reached; a branch taken narrows what follows.
         ("after_loop_ending_by_exit", #"BEGIN { $j = 10; $u = 1; while (1) { while (10) { $j -= 3; if (!($j >= 3)) { exit(); } } while (!(nsecs > 5)) { $u++; } } while (@x) { $u = $u + 1; } }"#),
         ("branch_narrows_what_follows", #"BEGIN { $j = nsecs; while (1) { if ($j != 5) { break; } if ($j) { return; } } }"#),
+        ("after_walked_loop_never_entered", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i < 11) { @x++; } }"#),
         ("unsigned_counter_from_map", #"BEGIN { @p = 1; $q = (uint64)@p; while ($q < 10) { $q++; } }"#),
         ("masked_counter_from_map", #"BEGIN { $i = @p & 0xff; while ($i < 300) { $i++; } }"#),
         ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
@@ -62,6 +63,7 @@ final class LoopLoadTests: XCTestCase {
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $h = 0; while ($h < 10 < 10) { $h++; } printf("%d\n", $h); }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $h = 0; while (($h & 1) < 2) { $h += 2; } }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while (10) { $i++; if ($i > @m) { break; } } printf("%d\n", $i); }"#),
+        ("this loop never ends once entered", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i < 12) { @x++; } }"#),
         ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
         ("this loop can run 4,294,967,295 times", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
         ("this loop can run 400,000 times", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
