@@ -74,6 +74,10 @@ struct LoopEvaluator {
             return .exact(v)
         case .variable(let name):
             return vars[name] ?? .opaque
+        case .increment(let target, let up, let prefix, let step):
+            // Its value, not its effect (the walk applies that): the old value, or the new one.
+            guard case .variable(let name) = target.kind, case .exact(let x)? = vars[name] else { return .opaque }
+            return .exact(prefix ? (up ? x &+ UInt64(step) : x &- UInt64(step)) : x)
         case .map:
             // A map value is loaded through the pointer a lookup returns: all 64 bits unknown.
             return e.type.isInteger ? fresh(0, .max) : .opaque

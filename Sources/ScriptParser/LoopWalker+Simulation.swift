@@ -18,12 +18,14 @@ extension LoopWalker {
     mutating func simulate(_ c: Expr, _ body: Block, _ start: [String: LoopValue], limit: Int = 10_000) -> [String: LoopValue]? {
         var values = start
         for _ in 0...limit {
-            switch evaluator.truth(c, values) {
+            let t = evaluator.truth(c, values)
+            guard let stepped = Self.applyingIncrements(in: c, values) else { return nil }
+            values = stepped
+            switch t {
             case .no: return values
             case .yes: break
             default: return nil
             }
-            guard Self.variablesIncremented(c).isEmpty else { return nil }
             switch run(body, values) {
             case .normal(let v), .continues(let v): values = v
             case .breaks(let v): return v
@@ -31,6 +33,32 @@ extension LoopWalker {
             }
         }
         return nil
+    }
+
+    /// The values after a condition's `$v++`/`--` ran (`while ($g++ < 10)`): each stepped
+    /// variable must be known, read nowhere else in the condition, and stepped whatever
+    /// the condition's value (no `&&`, `||` or `?:` that might skip it).
+    static func applyingIncrements(in c: Expr, _ start: [String: LoopValue]) -> [String: LoopValue]? {
+        var values = start
+        var reads: [String: Int] = [:]
+        var shortCircuits = false
+        var steps: [(String, Bool, Int)] = []
+        ASTWalker.visit(c) { e in
+            switch e.kind {
+            case .variable(let n): reads[n, default: 0] += 1
+            case .binary(.logicalAnd, _, _), .binary(.logicalOr, _, _), .ternary: shortCircuits = true
+            case .increment(let t, let up, _, let step):
+                if case .variable(let n) = t.kind { steps.append((n, up, step)) } else { steps.append(("", up, step)) }
+            default: break
+            }
+        }
+        if steps.isEmpty { return values }
+        guard !shortCircuits else { return nil }
+        for (name, up, step) in steps {
+            guard reads[name] == 1, case .exact(let x)? = values[name] else { return nil }
+            values[name] = .exact(up ? x &+ UInt64(step) : x &- UInt64(step))
+        }
+        return values
     }
 
     mutating func run(_ block: Block, _ start: [String: LoopValue]) -> RunEnd {
