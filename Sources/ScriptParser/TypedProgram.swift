@@ -19,6 +19,9 @@ public struct FrontEndOptions: Sendable {
     public var settings = Settings()
     /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
     public var headers: HeaderSearch?
+    /// Refuse `while` loops the kernel's verifier is sure to refuse (TypeChecker+Loops.swift).
+    /// Off only in tests that show the verifier does refuse them.
+    public var refusesEndlessLoops = true
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
         self.settings = settings

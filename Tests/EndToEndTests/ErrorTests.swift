@@ -445,14 +445,29 @@ final class ErrorTests: XCTestCase {
 
     /// A program the verifier rejects: one located sentence naming the probe, exit 1, no crash.
     /// bpftrace 0.17: "ERROR: Error loading program: BEGIN (try -v)".
+    /// The loop is one only the verifier sees never ends: it knows the CPU number is below the
+    /// CPU count (the checker refuses `while (1) { }` itself, below).
     func testVerifierRejectionNamesTheProbe() throws {
         try requireRoot()
-        let result = try runSwtrace(["--dry-run", "-e", "BEGIN { while (1) { } }"])
+        let result = try runSwtrace(["--dry-run", "-e", "BEGIN { while (cpu < 100000) { } }"])
         XCTAssertEqual(result.status, 1, "\(result)")
         XCTAssertEqual(result.stdout, "")
         XCTAssertTrue(result.stderr.hasPrefix("ERROR: the kernel's BPF verifier rejected probe BEGIN at stdin:1"), result.stderr)
         XCTAssertTrue(result.stderr.contains("infinite loop"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "more than one line:\n\(result.stderr)")
+    }
+
+    /// A loop the verifier is sure to refuse is a located error before anything is loaded.
+    func testEndlessLoopIsALocatedError() throws {
+        let result = try runSwtrace(["--dry-run", "-e", "BEGIN { while (1) { } }"])
+        XCTAssertEqual(result.status, 1, "\(result)")
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, """
+            stdin:1:16-17: ERROR: this loop never ends: its condition is always true and it has no break, return or exit()
+            BEGIN { while (1) { } }
+                           ~
+
+            """)
     }
 
     /// Runs `script` as nobody: exit 1, nothing on stdout, one line on stderr naming root and CAP_BPF.

@@ -1,0 +1,295 @@
+/// What the first pass through a probe knows of a `$variable` when it reaches a loop, in the
+/// terms the kernel's verifier uses on that same path (TypeChecker+Loops.swift).
+///
+/// The verifier tracks more than ranges (known bits, equal registers, helper return ranges,
+/// narrowing at every branch), so this model only claims what the verifier cannot know better:
+/// an exact constant, or a value read from somewhere the verifier knows nothing about beyond
+/// its width. Anything else is `opaque`, and a loop whose fate depends on it is left alone.
+enum LoopValue: Equatable {
+    /// A constant, as the 64-bit pattern codegen holds.
+    case exact(UInt64)
+    /// A value freshly read from a map, the context, kernel memory or a helper: any bit pattern
+    /// in `low...high` (unsigned). `origin` tells reads apart: two reads of the same value
+    /// (one copied into two variables) are related, and the verifier may know they are equal.
+    case unknown(origin: Int, low: UInt64, high: UInt64)
+    /// Whatever the verifier may know that this model does not.
+    case opaque
+}
+
+/// Whether a condition holds on the first pass, as the verifier sees it.
+enum LoopTruth: Equatable {
+    case yes, no
+    /// Both ways are possible: the verifier explores both. `origins` are the unknown reads it
+    /// depends on (two conditions on the same read are not independent).
+    case maybe(Set<Int>)
+    /// The verifier may know more: no conclusion.
+    case opaque
+
+    /// The verifier certainly explores the path where the condition holds.
+    var mayHold: Bool {
+        switch self {
+        case .yes, .maybe: return true
+        case .no, .opaque: return false
+        }
+    }
+}
+
+/// Evaluates typed expressions over the first pass's variables.
+struct LoopEvaluator {
+    var nextOrigin = 0
+
+    mutating func fresh(_ low: UInt64, _ high: UInt64) -> LoopValue {
+        nextOrigin += 1
+        return .unknown(origin: nextOrigin, low: low, high: high)
+    }
+
+    /// Whether `e` is read afresh each time and may hold any 64-bit value: whatever else a
+    /// comparison with it reads, the comparison can go either way (`$i > @m` fails for
+    /// `@m` = the largest value).
+    static func isFreshFullRead(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .map: return e.type == .int64 || e.type == .uint64
+        case .builtin(.nsecs): return true
+        default: return false
+        }
+    }
+
+    /// A read the verifier knows only by its width: what codegen loads into a 64-bit register.
+    mutating func read(of type: SType) -> LoopValue {
+        switch type {
+        case .integer(let bits, let signed) where bits >= 64 || !signed:
+            return fresh(0, bits >= 64 ? .max : (UInt64(1) << UInt64(bits)) - 1)
+        case .pointer:
+            return fresh(0, .max)
+        default:
+            // A narrow signed read is sign-extended: negative values sit at the top of the
+            // unsigned range, so it is no single interval here.
+            return .opaque
+        }
+    }
+
+    mutating func value(_ e: Expr, _ vars: [String: LoopValue]) -> LoopValue {
+        switch e.kind {
+        case .integer(let v):
+            return .exact(v)
+        case .variable(let name):
+            return vars[name] ?? .opaque
+        case .increment(let target, let up, let prefix, let step):
+            // Its value, not its effect (the walk applies that): the old value, or the new one.
+            guard case .variable(let name) = target.kind, case .exact(let x)? = vars[name] else { return .opaque }
+            return .exact(prefix ? (up ? x &+ UInt64(step) : x &- UInt64(step)) : x)
+        case .map:
+            // A map value is loaded through the pointer a lookup returns: all 64 bits unknown.
+            return e.type.isInteger ? fresh(0, .max) : .opaque
+        case .builtin(let b):
+            switch b {
+            case .pid, .tid, .uid, .gid: return fresh(0, UInt64(UInt32.max))
+            case .nsecs: return fresh(0, .max)
+            default: return .opaque
+            }
+        case .function(.rand, _):
+            return fresh(0, UInt64(UInt32.max))
+        // Each read through a helper (probe_read into the stack) is a new unknown. A plain
+        // load of an `args` field is not: LLVM merges two loads of one field, and the verifier
+        // may have narrowed the first (`/args->count < 100/ { $i = args->count; … }`).
+        case .index, .recordField, .dereference:
+            return read(of: e.type)
+        case .unary(let op, let a):
+            switch (op, value(a, vars)) {
+            case (.negate, .exact(let x)): return .exact(0 &- x)
+            case (.bitNot, .exact(let x)): return .exact(~x)
+            case (.logicalNot, _): return truthValue(truth(e, vars))
+            default: return .opaque
+            }
+        case .binary(let op, let a, let b):
+            switch op {
+            case .eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr:
+                return truthValue(truth(e, vars))
+            default:
+                let signed = a.type.isSigned && b.type.isSigned
+                let x = value(a, vars), y = value(b, vars)
+                guard case .exact(let kx) = x, case .exact(let ky) = y else {
+                    return Self.bounded(op, x, y, signed: signed, leftSigned: a.type.isSigned)
+                }
+                return .exact(Self.apply(op, kx, ky, signed: signed, leftSigned: a.type.isSigned))
+            }
+        case .ternary(let c, let a, let b):
+            switch truth(c, vars) {
+            case .yes: return value(a, vars)
+            case .no: return value(b, vars)
+            default: return .opaque
+            }
+        case .cast(_, let a):
+            guard case .integer(let bits, let signed) = e.type else { return .opaque }
+            switch value(a, vars) {
+            case .exact(let x): return .exact(Self.fit(x, bits: bits, signed: signed))
+            case .unknown(let o, let lo, let hi) where bits >= 64 || hi < (UInt64(1) << UInt64(bits - (signed ? 1 : 0))):
+                return .unknown(origin: o, low: lo, high: hi)
+            default: return .opaque
+            }
+        default:
+            return .opaque
+        }
+    }
+
+    /// The origin of a 0-or-1 value computed from a condition that goes both ways: it is
+    /// related to what the condition read, so it never makes another condition go both ways
+    /// (`($n < 5) == ($n < 5)` always holds), but its range still decides some.
+    static let derived = -1
+
+    func truthValue(_ t: LoopTruth) -> LoopValue {
+        switch t {
+        case .yes: return .exact(1)
+        case .no: return .exact(0)
+        case .maybe: return .unknown(origin: Self.derived, low: 0, high: 1)
+        case .opaque: return .opaque
+        }
+    }
+
+    mutating func truth(_ e: Expr, _ vars: [String: LoopValue]) -> LoopTruth {
+        switch e.kind {
+        case .unary(.logicalNot, let a):
+            switch truth(a, vars) {
+            case .yes: return .no
+            case .no: return .yes
+            case let other: return other
+            }
+        case .binary(.logicalAnd, let a, let b):
+            let ta = truth(a, vars)
+            if ta == .no { return .no }
+            let tb = truth(b, vars)
+            if ta == .yes || tb == .no { return tb == .no ? .no : tb }
+            if tb == .yes { return ta }
+            return Self.independent(ta, tb)
+        case .binary(.logicalOr, let a, let b):
+            let ta = truth(a, vars)
+            if ta == .yes { return .yes }
+            let tb = truth(b, vars)
+            if ta == .no || tb == .yes { return tb }
+            if tb == .no { return ta }
+            return Self.independent(ta, tb)
+        case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
+            if a.type.isString || b.type.isString { return stringComparison(op, a, b) }
+            return Self.compare(op, value(a, vars), value(b, vars), signed: a.type.isSigned && b.type.isSigned)
+        default:
+            switch value(e, vars) {
+            case .exact(let x): return x != 0 ? .yes : .no
+            case .unknown(let o, let lo, let hi):
+                if lo > 0 { return .yes }
+                if hi == 0 { return .no }
+                return o == Self.derived ? .opaque : .maybe([o])
+            case .opaque: return .opaque
+            }
+        }
+    }
+
+    /// Two conditions that may each go both ways go both ways together only when they read
+    /// different things: `$n < 5 && $n > 10` never holds, and the verifier knows it.
+    static func independent(_ a: LoopTruth, _ b: LoopTruth) -> LoopTruth {
+        guard case .maybe(let x) = a, case .maybe(let y) = b, x.isDisjoint(with: y) else { return .opaque }
+        return .maybe(x.union(y))
+    }
+
+    /// `comm == "bash"`: a string the program read at run time holds bytes the verifier never
+    /// sees, so a comparison with it goes both ways; two literals compare as they are.
+    mutating func stringComparison(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> LoopTruth {
+        guard op == .eq || op == .ne else { return .opaque }
+        if case .string(let x) = a.kind, case .string(let y) = b.kind {
+            let equal = x.prefix { $0 != 0 } == y.prefix { $0 != 0 }
+            return equal == (op == .eq) ? .yes : .no
+        }
+        func isRead(_ e: Expr) -> Bool {
+            switch e.kind {
+            case .builtin(.comm), .function(.str, _), .map: return true
+            default: return false
+            }
+        }
+        guard isRead(a) || isRead(b) else { return .opaque }
+        nextOrigin += 1
+        return .maybe([nextOrigin])
+    }
+
+    /// A comparison on the first pass. Two unknown reads compare both ways only when they are
+    /// different reads whose ranges overlap.
+    static func compare(_ op: BinaryOp, _ a: LoopValue, _ b: LoopValue, signed: Bool) -> LoopTruth {
+        func range(_ v: LoopValue) -> (UInt64, UInt64, Int?)? {
+            switch v {
+            case .exact(let x): return (x, x, nil)
+            case .unknown(let o, let lo, let hi): return (lo, hi, o)
+            case .opaque: return nil
+            }
+        }
+        guard let (al0, ah0, ao) = range(a), let (bl0, bh0, bo) = range(b) else { return .opaque }
+        if let ao, let bo, ao == bo { return .opaque }
+        // Signed order is unsigned order with the sign bit flipped; a range crossing the flip
+        // point is every value then (read() only makes ranges starting at 0 or all of them).
+        func ordered(_ lo: UInt64, _ hi: UInt64) -> (UInt64, UInt64) {
+            guard signed else { return (lo, hi) }
+            let bit = UInt64(1) << 63
+            if hi < bit || lo >= bit { return (lo ^ bit, hi ^ bit) }
+            return (0, .max)
+        }
+        let (al, ah) = ordered(al0, ah0), (bl, bh) = ordered(bl0, bh0)
+        let origins = Set([ao, bo].compactMap { $0 })
+        func decide(_ always: Bool, _ never: Bool) -> LoopTruth {
+            always ? .yes : never ? .no : origins.contains(derived) ? .opaque : .maybe(origins)
+        }
+        switch op {
+        case .lt: return decide(ah < bl, al >= bh)
+        case .le: return decide(ah <= bl, al > bh)
+        case .gt: return decide(al > bh, ah <= bl)
+        case .ge: return decide(al >= bh, ah < bl)
+        case .eq: return decide(al == ah && bl == bh && al == bl, ah < bl || bh < al)
+        case .ne: return decide(ah < bl || bh < al, al == ah && bl == bh && al == bl)
+        default: return .opaque
+        }
+    }
+
+    /// What a mask, a remainder or a shift by a constant leaves of a value not known exactly:
+    /// a range that decides some conditions (`($h & 1) < 2` always holds). The verifier may
+    /// know which values in it are possible (the mask's bits), so it is `derived`: it never
+    /// makes a condition go both ways.
+    static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
+        switch (op, x, y) {
+        case (.bitAnd, _, .exact(let mask)), (.bitAnd, .exact(let mask), _):
+            return .unknown(origin: derived, low: 0, high: mask)
+        case (.mod, _, .exact(let m)) where !signed && m > 0:
+            return .unknown(origin: derived, low: 0, high: m - 1)
+        case (.shr, _, .exact(let k)) where !leftSigned && k & 63 > 0:
+            return .unknown(origin: derived, low: 0, high: UInt64.max >> (k & 63))
+        default:
+            return .opaque
+        }
+    }
+
+    /// `x op y` as codegen computes it on 64-bit registers (IRGen+Expressions.swift).
+    static func apply(_ op: BinaryOp, _ x: UInt64, _ y: UInt64, signed: Bool, leftSigned: Bool) -> UInt64 {
+        switch op {
+        case .add: return x &+ y
+        case .sub: return x &- y
+        case .mul: return x &* y
+        case .div, .mod:
+            if y == 0 { return op == .div ? 0 : x }
+            guard signed else { return op == .div ? x / y : x % y }
+            let xNeg = Int64(bitPattern: x) < 0, yNeg = Int64(bitPattern: y) < 0
+            let ax = xNeg ? 0 &- x : x, ay = yNeg ? 0 &- y : y
+            if op == .mod { let r = ax % ay; return xNeg ? 0 &- r : r }
+            let q = ax / ay
+            return xNeg != yNeg ? 0 &- q : q
+        case .bitAnd: return x & y
+        case .bitOr: return x | y
+        case .bitXor: return x ^ y
+        case .shl: return x << (y & 63)
+        case .shr: return leftSigned ? UInt64(bitPattern: Int64(bitPattern: x) >> (y & 63)) : x >> (y & 63)
+        case .eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr: return 0  // truth(), not here
+        }
+    }
+
+    /// A constant cast to a narrower integer: truncated, then extended by the new sign.
+    static func fit(_ x: UInt64, bits: Int, signed: Bool) -> UInt64 {
+        guard bits < 64 else { return x }
+        let kept = x & ((UInt64(1) << UInt64(bits)) - 1)
+        guard signed, kept >> UInt64(bits - 1) & 1 == 1 else { return kept }
+        return kept | ~((UInt64(1) << UInt64(bits)) - 1)
+    }
+}

@@ -1,0 +1,99 @@
+/// What a branch on a condition tells the verifier about the unknowns the condition reads.
+///
+/// On each side of `if ($u > 20)` the verifier narrows `$u`'s range. The first pass must know
+/// at most what the verifier knows, never less: a range of its own wider than the verifier's
+/// could straddle a later test the verifier has already decided (`$u > 42` under `$u > 5` is
+/// undecided, under `$u > 50` decided). So a comparison of one unknown with a constant narrows
+/// it exactly as the verifier does (to at least the verifier's precision), and anything else
+/// the condition reads becomes opaque.
+extension LoopWalker {
+    mutating func narrow(_ values: [String: LoopValue], by c: Expr, holds: Bool) -> [String: LoopValue] {
+        switch c.kind {
+        case .unary(.logicalNot, let a):
+            return narrow(values, by: a, holds: !holds)
+        // `a && b` holding means both held, each tested in turn; `a || b` failing, both failed.
+        case .binary(.logicalAnd, let a, let b) where holds:
+            return narrow(narrow(values, by: a, holds: true), by: b, holds: true)
+        case .binary(.logicalOr, let a, let b) where !holds:
+            return narrow(narrow(values, by: a, holds: false), by: b, holds: false)
+        case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge, .eq, .ne].contains(op)
+            && !a.type.isString && !b.type.isString:
+            if let narrowed = narrowComparison(values, op, a, b, holds: holds) { return narrowed }
+        case .variable(let name):
+            // `if ($u)`: `$u != 0`.
+            let zero = Expr(.integer(0), range: c.range, type: .int64)
+            if let narrowed = narrowComparison(values, .ne, Expr(.variable(name), range: c.range, type: c.type), zero, holds: holds) {
+                return narrowed
+            }
+        default:
+            break
+        }
+        return Self.forgettingUnknowns(values, readBy: c)
+    }
+
+    static func forgettingUnknowns(_ values: [String: LoopValue], readBy c: Expr) -> [String: LoopValue] {
+        var out = values
+        for name in variablesRead(c) {
+            if case .unknown = values[name] { out[name] = .opaque }
+        }
+        return out
+    }
+
+    /// `$u OP constant` or `constant OP $u` with `$u` unknown; nil for any other shape.
+    private mutating func narrowComparison(_ values: [String: LoopValue], _ op: BinaryOp, _ a: Expr, _ b: Expr,
+                                           holds: Bool) -> [String: LoopValue]? {
+        var op = op
+        if !holds {
+            switch op {
+            case .lt: op = .ge
+            case .le: op = .gt
+            case .gt: op = .le
+            case .ge: op = .lt
+            case .eq: op = .ne
+            default: op = .eq
+            }
+        }
+        let signed = a.type.isSigned && b.type.isSigned
+        let name: String, constant: UInt64
+        if case .variable(let n) = a.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(b, values) {
+            name = n; constant = k
+        } else if case .variable(let n) = b.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(a, values) {
+            name = n; constant = k
+            switch op {
+            case .lt: op = .gt
+            case .le: op = .ge
+            case .gt: op = .lt
+            case .ge: op = .le
+            default: break
+            }
+        } else {
+            return nil
+        }
+        guard case .unknown(let origin, let lo, let hi)? = values[name] else { return nil }
+        // Signed order is unsigned order with the sign bit flipped.
+        let flip: UInt64 = signed ? 1 << 63 : 0
+        let bothHalves = lo < 1 << 63 && hi >= 1 << 63
+        guard !signed || !bothHalves || (lo == 0 && hi == .max) else { return nil }
+        var low = signed && bothHalves ? 0 : lo ^ flip, high = signed && bothHalves ? .max : hi ^ flip
+        let k = constant ^ flip
+        switch op {
+        case .lt: if k == 0 { return nil }; high = min(high, k - 1)
+        case .le: high = min(high, k)
+        case .gt: if k == .max { return nil }; low = max(low, k + 1)
+        case .ge: low = max(low, k)
+        case .eq: low = k; high = k
+        default:
+            if low == k, low < high { low += 1 } else if high == k, low < high { high -= 1 }
+        }
+        guard low <= high else { return nil }
+        var out = values
+        // Back in unsigned order the range must still be one interval.
+        let (l, h) = (low ^ flip, high ^ flip)
+        if l <= h {
+            out[name] = l == h ? .exact(l) : .unknown(origin: origin, low: l, high: h)
+        } else {
+            out[name] = .opaque
+        }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import XCTest
+import SystemCatalog
+import TestSupport
+import BPFCodegen
+import ScriptParser
+import TraceRuntime
+
+/// The loops the checker keeps (TypeChecker+Loops.swift) must load: each is compiled against
+/// the real tracefs and loaded into the running kernel, so a rule that refused a loop the
+/// verifier accepts would fail here as a front-end error.
+final class LoopLoadTests: XCTestCase {
+    /// Each loop alone, so one loop's acceptance does not hide behind another's.
+    static let loops: [(String, String)] = [
+        ("break_on_counter", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } printf("%d\n", $i); }"#),
+        ("counter_in_nested_if", #"BEGIN { $i = 0; while ($i < 10) { if ($i >= 0) { $i++; } } printf("%d\n", $i); }"#),
+        ("counted_under_limit", #"BEGIN { $n = 0; while ($n < 300000) { $n++; } printf("%d\n", $n); }"#),
+        ("counted_by_three_to_equal", #"BEGIN { $i = 0; while ($i != 12) { $i += 3; } printf("%d\n", $i); }"#),
+        ("counted_down_to_zero", #"BEGIN { $i = 100; while ($i) { $i--; } printf("%d\n", $i); }"#),
+        ("counted_down_by_two", #"BEGIN { $i = 10; while ($i > 0) { $i -= 2; } printf("%d\n", $i); }"#),
+        ("never_entered", #"BEGIN { $n = 5; while ($n < 3) { @x++; } }"#),
+        ("never_entered_masked", #"BEGIN { $n = pid & 0xff; while ($n > 1000) { @x++; } }"#),
+        ("step_in_condition", #"BEGIN { $i = 0; while ($i++ < 10) { } printf("%d\n", $i); }"#),
+        ("after_counted_loop", #"BEGIN { $i = 0; while ($i < 10) { $i++; } while ($i > 100) { @x++; } }"#),
+        ("after_break_loop", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i > 100) { @x++; } }"#),
+        ("map_condition_with_break", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 5) { break; } } }"#),
+        ("inside_for_map", #"BEGIN { @m[1] = 2; for ($kv : @m) { $j = 0; while ($j < 5) { $j++; } printf("%d\n", $j); } }"#),
+        ("args_with_break", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
+        ("false_constant", #"BEGIN { $n = 0; while ($n) { @x++; } while (0) { } }"#),
+        ("break_certain_inside", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        // Found by a differential run (loops refused here, loaded by the verifier): code after a
+        // loop that only ends by exit() is never reached; a branch taken narrows what follows.
+        ("after_loop_ending_by_exit", #"BEGIN { $j = 10; $u = 1; while (1) { while (10) { $j -= 3; if (!($j >= 3)) { exit(); } } while (!(nsecs > 5)) { $u++; } } while (@x) { $u = $u + 1; } }"#),
+        ("branch_narrows_what_follows", #"BEGIN { $j = nsecs; while (1) { if ($j != 5) { break; } if ($j) { return; } } }"#),
+        ("after_walked_loop_never_entered", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i < 11) { @x++; } }"#),
+        ("after_condition_step_loop", #"BEGIN { $g = 0; while ($g++ < 10) { } while ($g < 11) { @x++; } }"#),
+        ("unsigned_counter_from_map", #"BEGIN { @p = 1; $q = (uint64)@p; while ($q < 10) { $q++; } }"#),
+        ("masked_counter_from_map", #"BEGIN { $i = @p & 0xff; while ($i < 300) { $i++; } }"#),
+        ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
+    ]
+
+    /// Loops the checker refuses, each with what its message starts with. Compiled with the
+    /// check turned off, the verifier must refuse every one: the rules claim nothing it accepts.
+    static let refused: [(String, String)] = [
+        ("this loop never ends once entered", #"t:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 03) { @sub++; if ($n == 2) { } } }"#),
+        ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < getopt("max-args", 20)) { if (args->argv[$i] == 0) { break; } while ($i < getopt("max-args", 20)) { } $i++; } }"#),
+        ("this loop never ends: its condition is always true", #"BEGIN { $m = 0; while (1) { @sub++; while ($m < 5) { $m++; if ($m == 4) { break; } } } }"#),
+        ("this loop never ends once entered", #"BEGIN { $n = (uint64)pid; while ($n >= 0) { @x++; } }"#),
+        ("this loop runs 8,589,934,591 times", #"BEGIN { $n = 0; while ($n < 0x1ffffffff) { $n++; if ($n == 2) { } } printf("%d\n", $n); }"#),
+        ("this loop runs 333,334 times", #"BEGIN { $a = 0; while ($a < 333334) { $a += 1; } printf("%d\n", $a); }"#),
+        ("this loop runs 333,334 times", #"BEGIN { $n = 333334; while ($n) { $n -= 1; } }"#),
+        ("this loop runs 12,297,829,382,473,034,414 times", #"BEGIN { $b = 0; while ($b != 10) { $b += 3; } printf("%d\n", $b); }"#),
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $c = (uint64)0; while ($c <= 0xffffffffffffffff) { $c += 1; } printf("%d\n", $c); }"#),
+        ("this loop never ends: its condition holds for every value its counter takes", #"BEGIN { $k = 0; while ($k != 9) { $k += 2; } printf("%d\n", $k); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { while (@x < 10) { @x++; } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $t = 0; while (nsecs < 10) { $t = nsecs; } printf("%d\n", $t); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $j = 0; @y = 5; $n = @y; while (@x < $n && comm != "bash") { $j++; } printf("%d\n", $j); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $n = 0; while ($n < 3) { @sub++; if (pid == 2) { exit(); } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while ($i < 10) { if ($i > 7) { break; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $n = 0; while (@x < 10) { $n++; if (@a > 5) { break; } } printf("%d\n", $n); }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $u = @y; while (@x < 10) { if ($u == 3) { return; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while ($i < 10) { if (pid > 3) { $i++; continue; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $u = @y; while ($u > 20) { if ($u > 42) { break; } @x++; } }"#),
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $h = 0; while ($h < 10 < 10) { $h++; } printf("%d\n", $h); }"#),
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $h = 0; while (($h & 1) < 2) { $h += 2; } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while (10) { $i++; if ($i > @m) { break; } } printf("%d\n", $i); }"#),
+        ("this loop never ends once entered", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i < 12) { @x++; } }"#),
+        ("this loop never ends once entered", #"BEGIN { $g = 0; while ($g++ < 10) { } while ($g < 12) { @x++; } }"#),
+        ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
+        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
+        ("this loop can run 400,000 times", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
+    ]
+
+    func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        for (message, text) in Self.refused {
+            let source = SourceFile(name: "refused.st", text: text)
+            let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+            XCTAssertNil(checked, text)
+            XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix(message) },
+                          "\(text)\n" + DiagnosticRenderer.render(diagnostics, in: source))
+            var options = FrontEndOptions()
+            options.refusesEndlessLoops = false
+            guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
+                XCTFail("without the loop check: \(text)"); continue
+            }
+            let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
+            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
+        }
+    }
+
+    func testLoopsTheCheckerKeepsPassTheVerifier() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        for (name, text) in Self.loops { try load(name, text) }
+    }
+
+    /// The whole `check/loop_still_accepted.st` script, as the checker test reads it.
+    func testStillAcceptedScriptPassesTheVerifier() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ScriptParserTests/Scripts/check/loop_still_accepted.st")
+        try load("loop_still_accepted.st", try String(contentsOf: url, encoding: .utf8))
+    }
+
+    func load(_ name: String, _ text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let source = SourceFile(name: name, text: text)
+        let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+        guard let typed else {
+            return XCTFail("\(name): " + DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
+        }
+        let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
+        do {
+            _ = try LoadedObject(trace: artifact.compiled)
+        } catch let e as RuntimeError {
+            XCTFail("\(name): \(e.message)\n\(e.detail ?? "")", file: file, line: line)
+        }
+    }
+}
