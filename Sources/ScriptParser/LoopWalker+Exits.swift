@@ -97,13 +97,7 @@ extension LoopWalker {
         }
         guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger, r.type.isInteger else { return (false, false) }
         if LoopEvaluator.isFreshFullRead(l), !LoopEvaluator.isFreshFullRead(r) {
-            switch op {
-            case .lt: op = .gt
-            case .le: op = .ge
-            case .gt: op = .lt
-            case .ge: op = .le
-            default: break
-            }
+            op = op.mirrored
         } else if !LoopEvaluator.isFreshFullRead(r) {
             return (false, false)
         }

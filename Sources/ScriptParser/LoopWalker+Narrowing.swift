@@ -59,13 +59,7 @@ extension LoopWalker {
             name = n; constant = k
         } else if case .variable(let n) = b.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(a, values) {
             name = n; constant = k
-            switch op {
-            case .lt: op = .gt
-            case .le: op = .ge
-            case .gt: op = .lt
-            case .ge: op = .le
-            default: break
-            }
+            op = op.mirrored
         } else {
             return nil
         }

@@ -96,3 +96,16 @@ extension LoopWalker {
         }
     }
 }
+
+extension BinaryOp {
+    /// The comparison that holds with its operands swapped (`a < b` is `b > a`).
+    var mirrored: BinaryOp {
+        switch self {
+        case .lt: return .gt
+        case .le: return .ge
+        case .gt: return .lt
+        case .ge: return .le
+        default: return self
+        }
+    }
+}

@@ -249,13 +249,7 @@ struct LoopWalker {
         }
         if case .variable = bound.kind, !(counter.kind.isVariable) {
             swap(&counter, &bound)
-            switch op {
-            case .lt: op = .gt
-            case .le: op = .ge
-            case .gt: op = .lt
-            case .ge: op = .le
-            default: break
-            }
+            op = op.mirrored
         }
         guard case .variable(let name) = counter.kind, counter.type.isInteger,
               let starts = Self.possibleStarts(path.values[name]),
