@@ -52,6 +52,10 @@ public protocol Catalog: AnyObject {
     /// A symbol (variable or function) of an ELF file, nil when there is none.
     func userSymbol(_ name: String, inBinary path: String) -> UserSymbol?
 
+    /// The kernel's `nr_cpu_ids` (the highest possible CPU + 1): the verifier knows `cpu` is
+    /// below it (TypeChecker+Loops.swift). Nil when unknown.
+    func possibleCPUCount() -> Int?
+
 }
 
 /// Why the catalog could not answer about a binary, phrased for a diagnostic.
@@ -82,6 +86,7 @@ extension Catalog {
     public func enumeratorValue(named name: String) -> Int64? { nil }
     public func kernelSymbolAddress(_ name: String) -> UInt64? { nil }
     public func userSymbol(_ name: String, inBinary path: String) -> UserSymbol? { nil }
+    public func possibleCPUCount() -> Int? { nil }
 }
 
 /// One field of a tracepoint's record, from a line of its tracefs `format` file:

@@ -5,7 +5,7 @@
 /// narrowing at every branch), so this model only claims what the verifier cannot know better:
 /// an exact constant, or a value read from somewhere the verifier knows nothing about beyond
 /// its width. Anything else is `opaque`, and a loop whose fate depends on it is left alone.
-enum LoopValue: Equatable {
+enum LoopValue: Hashable {
     /// A constant, as the 64-bit pattern codegen holds.
     case exact(UInt64)
     /// A value freshly read from a map, the context, kernel memory or a helper: any bit pattern
@@ -37,6 +37,13 @@ enum LoopTruth: Equatable {
 /// Evaluates typed expressions over the first pass's variables.
 struct LoopEvaluator {
     var nextOrigin = 0
+    /// The kernel's `nr_cpu_ids`: the verifier knows `bpf_get_smp_processor_id()` is below it,
+    /// so `if (cpu > 1000) { exit(); }` is never taken on a smaller machine. Nil: `cpu` is opaque.
+    var cpuCount: Int?
+    /// Where the probe first reads each tracepoint field (TypeChecker.checkLoops). A read
+    /// inside a loop may be hoisted out of it: one value, or a fresh one each time, but either
+    /// way one the verifier knows only by its width.
+    var firstFieldReads: [String: Int] = [:]
 
     mutating func fresh(_ low: UInt64, _ high: UInt64) -> LoopValue {
         nextOrigin += 1
@@ -85,6 +92,7 @@ struct LoopEvaluator {
             switch b {
             case .pid, .tid, .uid, .gid: return fresh(0, UInt64(UInt32.max))
             case .nsecs: return fresh(0, .max)
+            case .cpu: return cpuCount.map { fresh(0, UInt64(max(1, $0) - 1)) } ?? .opaque
             default: return .opaque
             }
         case .function(.rand, _):
@@ -93,6 +101,8 @@ struct LoopEvaluator {
         // load of an `args` field is not: LLVM merges two loads of one field, and the verifier
         // may have narrowed the first (`/args->count < 100/ { $i = args->count; … }`).
         case .index, .recordField, .dereference:
+            return read(of: e.type)
+        case .tracepointField(let f) where firstFieldReads[f.name] == e.range.start:
             return read(of: e.type)
         case .unary(let op, let a):
             switch (op, value(a, vars)) {
@@ -171,6 +181,17 @@ struct LoopEvaluator {
         case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
             if a.type.isString || b.type.isString { return stringComparison(op, a, b) }
             return Self.compare(op, value(a, vars), value(b, vars), signed: a.type.isSigned && b.type.isSigned)
+        // `if ($u >> 5)`: a read shifted right lies in its range's ends shifted, every value
+        // between possible, and the verifier tests it against zero by that range too.
+        // (An arithmetic shift is the same while the sign bit is clear.)
+        case .binary(.shr, let a, let k):
+            if case .unknown(let o, let lo, let hi) = value(a, vars), o != Self.derived,
+               !a.type.isSigned || hi < 1 << 63, case .exact(let n) = value(k, vars), n < 64 {
+                if lo >> n > 0 { return .yes }
+                if hi >> n == 0 { return .no }
+                return .maybe([o])
+            }
+            fallthrough
         default:
             switch value(e, vars) {
             case .exact(let x): return x != 0 ? .yes : .no
@@ -250,7 +271,17 @@ struct LoopEvaluator {
     /// know which values in it are possible (the mask's bits), so it is `derived`: it never
     /// makes a condition go both ways.
     static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
+        func isLowMask(_ v: UInt64) -> Bool { v & (v &+ 1) == 0 }
         switch (op, x, y) {
+        // A fresh read is unknown in every bit of its width, so masking it with low bits
+        // (`pid & 0xff`) leaves every value of the narrower range possible: still a range the
+        // verifier knows no better, from the same read.
+        case (.bitAnd, .unknown(let o, 0, let high), .exact(let mask)) where o != derived && isLowMask(high) && isLowMask(mask),
+             (.bitAnd, .exact(let mask), .unknown(let o, 0, let high)) where o != derived && isLowMask(high) && isLowMask(mask):
+            return .unknown(origin: o, low: 0, high: min(mask, high))
+        // Bits set stay set: `$j | 10` is never zero.
+        case (.bitOr, _, .exact(let bits)) where bits != 0, (.bitOr, .exact(let bits), _) where bits != 0:
+            return .unknown(origin: derived, low: bits, high: .max)
         case (.bitAnd, _, .exact(let mask)), (.bitAnd, .exact(let mask), _):
             return .unknown(origin: derived, low: 0, high: mask)
         case (.mod, _, .exact(let m)) where !signed && m > 0:

@@ -19,6 +19,14 @@ extension LoopWalker {
         case loopsBack
     }
 
+    /// One way through a block: how far it gets, what is known at its end (the branches it
+    /// took narrowed what their conditions read), and the `kept` variables it set to constants.
+    struct Way {
+        var reach: WayRound
+        var values: [String: LoopValue]
+        var pins: [String: UInt64] = [:]
+    }
+
     /// Whether every iteration of `body` can go back to the condition without changing `kept`
     /// and without leaving the loop, on a way the verifier is sure to follow. `changed` are the
     /// variables the loop changes anywhere; `entry` what the first pass knows at the loop's
@@ -27,54 +35,104 @@ extension LoopWalker {
     mutating func canGoRound(_ body: Block, condition: Expr, keeping kept: Set<String>,
                              changed: Set<String>, entry: LoopPath) -> Bool {
         let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
-        return wayRound(body, kept, changed, values).0 != .blocked
+        return wayRound(body, kept, changed, Way(reach: .fallsThrough, values: values), pinning: false).reach != .blocked
     }
 
-    /// How far the best way through `block` gets, and what is known at its end (the branch it
-    /// took narrowed what its condition read).
+    /// A way round every iteration can take that sets some of the variables the condition
+    /// reads to constants and leaves the others alone, after which the condition still holds
+    /// (`while ($j < 10) { if (pid > 3) { $j++ } else { $j = 2 } }`). Once the verifier has
+    /// taken it, the next iteration starts where this one did: it follows that way forever.
+    /// Returns the constants, or nil when there is no such way.
+    mutating func pinnedWayRound(_ body: Block, condition: Expr, keeping kept: Set<String>,
+                                 changed: Set<String>, entry: LoopPath) -> [String: UInt64]? {
+        let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
+        let way = wayRound(body, kept, changed, Way(reach: .fallsThrough, values: values), pinning: true)
+        guard way.reach != .blocked, !way.pins.isEmpty else { return nil }
+        // The first iteration takes this way too, so the variables it leaves alone keep the
+        // values they had at the loop's head (narrowed by the condition holding there).
+        var next = narrow(entry.values, by: condition, holds: true)
+        for (name, value) in way.pins { next[name] = .exact(value) }
+        return evaluator.truth(condition, next).mayHold ? way.pins : nil
+    }
+
+    /// The best way through `block` from `start`. With `pinning`, a `kept` variable may be set
+    /// to a constant (recorded in `pins`); without, any change to one blocks the way.
     private mutating func wayRound(_ block: Block, _ kept: Set<String>, _ changed: Set<String>,
-                                   _ start: [String: LoopValue]) -> (WayRound, [String: LoopValue]) {
-        var values = start
+                                   _ start: Way, pinning: Bool) -> Way {
+        var way = start
+        func blocked() -> Way { Way(reach: .blocked, values: way.values, pins: way.pins) }
         for stmt in block.statements {
             switch stmt.kind {
             case .breakLoop, .returnProbe:
-                return (.blocked, values)
+                return blocked()
             case .continueLoop:
-                return (.loopsBack, values)
+                way.reach = .loopsBack
+                return way
             case .expr(let e):
-                if Self.callsExit(e) || !Self.variablesIncremented(e).isDisjoint(with: kept) { return (.blocked, values) }
+                if Self.callsExit(e) { return blocked() }
+                if !Self.variablesIncremented(e).isDisjoint(with: kept) {
+                    // `$j = 2; $j++` on this way: still a constant.
+                    guard pinning, case .increment(let t, let up, _, let step) = e.kind,
+                          case .variable(let n) = t.kind, let x = way.pins[n] else { return blocked() }
+                    let v = up ? x &+ UInt64(step) : x &- UInt64(step)
+                    way.pins[n] = v
+                    way.values[n] = .exact(v)
+                }
             case .assign(let t, _, let v):
-                if case .variable(let n) = t.kind, kept.contains(n) { return (.blocked, values) }
-                if !Self.variablesIncremented(v).isDisjoint(with: kept) { return (.blocked, values) }
+                if !Self.variablesIncremented(v).isDisjoint(with: kept) { return blocked() }
+                if case .variable(let n) = t.kind, kept.contains(n) {
+                    guard pinning, case .exact(let c) = evaluator.value(v, way.values) else { return blocked() }
+                    way.pins[n] = c
+                    way.values[n] = .exact(c)
+                }
             case .ifElse(let c, let then, let otherwise):
-                if !Self.variablesIncremented(c).isDisjoint(with: kept) { return (.blocked, values) }
-                let (thenOpen, elseOpen) = openBranches(c, changed, values)
-                let a = wayRound(then, kept, changed, narrow(values, by: c, holds: true))
-                let elseStart = narrow(values, by: c, holds: false)
-                let b = otherwise.map { wayRound($0, kept, changed, elseStart) } ?? (.fallsThrough, elseStart)
-                let way: (WayRound, [String: LoopValue])
+                if !Self.variablesIncremented(c).isDisjoint(with: kept) { return blocked() }
+                let (thenOpen, elseOpen) = openBranches(c, changed, way.values)
+                var yes = way, no = way
+                yes.values = narrow(way.values, by: c, holds: true)
+                no.values = narrow(way.values, by: c, holds: false)
+                let a = wayRound(then, kept, changed, yes, pinning: pinning)
+                let b = otherwise.map { wayRound($0, kept, changed, no, pinning: pinning) } ?? no
+                let chosen: Way
                 switch (thenOpen, elseOpen) {
                 // Both branches stay open at every iteration: the better one will do.
-                case (true, true): way = a.0 > b.0 ? a : b.0 > a.0 ? b : (a.0, Self.joined(a.1, b.1))
-                case (true, false): way = a
-                case (false, true): way = b
+                case (true, true): chosen = Self.better(a, b)
+                case (true, false): chosen = a
+                case (false, true): chosen = b
                 // Either may be the only one: both must do.
-                case (false, false): way = a.0 < b.0 ? a : b.0 < a.0 ? b : (a.0, Self.joined(a.1, b.1))
+                case (false, false): chosen = Self.worse(a, b)
                 }
-                if way.0 != .fallsThrough { return way }
-                values = way.1
+                if chosen.reach != .fallsThrough { return chosen }
+                way = chosen
             case .whileLoop(let c, let inner), .unroll(let c, let inner):
                 // An inner loop's break is its own; a return or exit() in it may end this one.
                 var inside = Self.variablesChanged(inner).union(Self.variablesIncremented(c))
                 if case .unroll = stmt.kind { inside = Self.variablesChanged(inner) }
-                if Self.leavesProbe(inner) || !inside.isDisjoint(with: kept) { return (.blocked, values) }
+                if Self.leavesProbe(inner) || !inside.isDisjoint(with: kept) { return blocked() }
                 // Leaving it narrowed what its condition reads.
-                values = Self.forgettingUnknowns(values, readBy: c)
+                way.values = Self.forgettingUnknowns(way.values, readBy: c)
             case .forMap(_, _, let inner):
-                if Self.leavesProbe(inner) { return (.blocked, values) }
+                if Self.leavesProbe(inner) { return blocked() }
             }
         }
-        return (.fallsThrough, values)
+        return way
+    }
+
+    /// Of two ways the verifier can choose between: the one that gets further, else the one
+    /// that changes fewer variables (none is rule one).
+    static func better(_ a: Way, _ b: Way) -> Way {
+        if a.reach != b.reach { return a.reach > b.reach ? a : b }
+        if a.pins.count != b.pins.count { return a.pins.count < b.pins.count ? a : b }
+        if a.pins == b.pins { return Way(reach: a.reach, values: joined(a.values, b.values), pins: a.pins) }
+        return a
+    }
+
+    /// Of two ways the verifier may be left with either of: what both achieve. Two ways that
+    /// set the condition's variables differently lead to different states: neither will do.
+    static func worse(_ a: Way, _ b: Way) -> Way {
+        if a.pins != b.pins { return Way(reach: .blocked, values: a.values, pins: a.pins) }
+        if a.reach != b.reach { return a.reach < b.reach ? a : b }
+        return Way(reach: a.reach, values: joined(a.values, b.values), pins: a.pins)
     }
 
     static func joined(_ a: [String: LoopValue], _ b: [String: LoopValue]) -> [String: LoopValue] {
@@ -108,6 +166,66 @@ extension LoopWalker {
         case .eq, .ne: return (true, true)
         default: return (false, false)
         }
+    }
+
+    /// The conditions of the `if`s every iteration of a loop meets (at its top level, before
+    /// any `continue`) that the verifier sees go either way at every iteration: each leaves
+    /// one way waiting. Only those whose branches differ in what they do (a map write or an
+    /// output one has and the other has not), so the compiler cannot merge them, and that
+    /// leave neither the loop nor the probe.
+    mutating func forkingBranches(_ body: Block, _ condition: Expr, _ changed: Set<String>, _ entry: LoopPath) -> [Expr] {
+        let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
+        let deciding = Self.variablesDeciding(condition, body)
+        var found: [Expr] = []
+        for stmt in Self.statementsBeforeContinue(body) {
+            guard case .ifElse(let c, let then, let otherwise) = stmt.kind,
+                  Self.variablesIncremented(c).isEmpty, !Self.callsExit(c),
+                  Self.isStraight(then), otherwise.map(Self.isStraight) ?? true else { continue }
+            // The ways differ in what they do (a map write or output), or in the step they
+            // give a variable the loop's decisions read (`$j++` or `$j += 2`): either way the
+            // compiler keeps a jump.
+            var differ = Self.hasEffect(then) != (otherwise.map(Self.hasEffect) ?? false)
+            for name in deciding where !differ {
+                let a = stepRange(name, then.statements[...])
+                let b = otherwise.map { stepRange(name, $0.statements[...]) } ?? (0, 0)
+                if let a, let b, a.0 == a.1, b.0 == b.1, a.0 != b.0 { differ = true }
+            }
+            if differ, openBranches(c, changed, values) == (true, true) { found.append(c) }
+        }
+        return found
+    }
+
+    /// No way out of the block, and no loop in it.
+    static func isStraight(_ block: Block) -> Bool {
+        var straight = true
+        visitStatements(block, intoLoops: true) { stmt in
+            switch stmt.kind {
+            case .breakLoop, .continueLoop, .returnProbe, .whileLoop, .unroll, .forMap: straight = false
+            case .expr(let e): if callsExit(e) { straight = false }
+            default: break
+            }
+        }
+        return straight
+    }
+
+    /// A map written or something printed: work the compiler must keep where it is.
+    static func hasEffect(_ block: Block) -> Bool {
+        var found = false
+        visitStatements(block, intoLoops: true) { stmt in
+            switch stmt.kind {
+            case .assign(let t, _, _):
+                if case .map = t.kind { found = true }
+            case .expr(let e):
+                switch e.kind {
+                case .increment(let t, _, _, _): if case .map = t.kind { found = true }
+                case .function(let f, _) where [.printf, .print, .delete, .clear, .zero].contains(f): found = true
+                default: break
+                }
+            default:
+                break
+            }
+        }
+        return found
     }
 
     /// `return` or `exit()` anywhere in the block.

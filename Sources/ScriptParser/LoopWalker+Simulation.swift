@@ -74,8 +74,12 @@ extension LoopWalker {
                 if Self.callsExit(e) { return .leaves }
                 guard Self.variablesIncremented(e).isEmpty else { return .unknown }
             case .assign(let target, _, let value):
-                guard Self.variablesIncremented(value).isEmpty else { return .unknown }
+                // `$sum += $i--`: the value reads `$i`, then `$i` steps.
+                let stepped = Self.variablesIncremented(value)
+                if case .variable(let name) = target.kind, stepped.contains(name) { return .unknown }
                 let v = evaluator.value(value, values)
+                guard let after = Self.applyingIncrements(in: value, values) else { return .unknown }
+                values = after
                 if case .variable(let name) = target.kind { values[name] = v }
             case .ifElse(let c, let then, let otherwise):
                 guard Self.variablesIncremented(c).isEmpty else { return .unknown }
@@ -101,5 +105,140 @@ extension LoopWalker {
             }
         }
         return .normal(values)
+    }
+}
+
+/// The verifier follows every way a loop can go. When one sequence of iterations comes back to
+/// the state an earlier iteration started from, with every decision on the way known or open
+/// both ways, that sequence goes on for ever and the verifier never finishes
+/// (`while ($j < 10) { if (pid > 3) { $j++; } else { $j %= 2; } }` comes back to `$j` = 0).
+extension LoopWalker {
+    /// The state (`$variable` = constant) a sequence of iterations comes back to, or nil when
+    /// none is found within the search budget.
+    mutating func returningState(_ c: Expr, _ body: Block, _ start: [String: LoopValue]) -> [String: UInt64]? {
+        var onPath = Set<[String: LoopValue]>()
+        var finished = Set<[String: LoopValue]>()
+        var budget = 2_000
+        let relevant = Self.variablesDeciding(c, body)
+        func visit(_ values: [String: LoopValue], _ walker: inout LoopWalker) -> [String: LoopValue]? {
+            let key = values.filter { relevant.contains($0.key) }
+            if onPath.contains(key) { return key }
+            if finished.contains(key) { return nil }
+            budget -= 1
+            guard budget >= 0, let stepped = Self.applyingIncrements(in: c, values) else { return nil }
+            let t = walker.evaluator.truth(c, values)
+            guard t.mayHold else { return nil }
+            let inside = t == .yes ? stepped : walker.narrow(stepped, by: c, holds: true)
+            onPath.insert(key)
+            var ways = 64
+            for end in walker.runAll(body.statements[...], inside, &ways) {
+                switch end {
+                case .normal(let next), .continues(let next):
+                    if let repeated = visit(next, &walker) { return repeated }
+                default:
+                    continue
+                }
+            }
+            onPath.remove(key)
+            finished.insert(key)
+            return nil
+        }
+        guard let repeated = visit(start, &self) else { return nil }
+        var shown: [String: UInt64] = [:]
+        for (name, value) in repeated { if case .exact(let x) = value { shown[name] = x } }
+        return shown
+    }
+
+    /// Whether the first walk of the loop, every decision on it known, is still going after
+    /// `limit` iterations.
+    mutating func runsPast(_ limit: Int, _ c: Expr, _ body: Block, _ start: [String: LoopValue]) -> Bool {
+        var values = start
+        // A walk whose deciding variables come back to earlier values runs for ever: checked at
+        // powers of two (Brent), so a short cycle is found at once.
+        let relevant = Self.variablesDeciding(c, body)
+        var mark = start.filter { relevant.contains($0.key) }
+        var nextMark = 1
+        for iteration in 0..<limit {
+            if iteration == nextMark {
+                mark = values.filter { relevant.contains($0.key) }
+                nextMark *= 2
+            } else if iteration > 0, values.filter({ relevant.contains($0.key) }) == mark,
+                      !mark.values.contains(where: { if case .exact = $0 { return false }; return true }) {
+                return true
+            }
+            guard evaluator.truth(c, values) == .yes, let stepped = Self.applyingIncrements(in: c, values) else { return false }
+            switch run(body, stepped) {
+            case .normal(let v), .continues(let v): values = v
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Every way one pass through `stmts` can go: decisions the verifier knows taken, ones
+    /// that go both ways followed both ways (each narrowing what it read). A way that meets a
+    /// decision this model cannot make ends `.unknown`; so do all once `budget` ways are used.
+    mutating func runAll(_ stmts: ArraySlice<Stmt>, _ start: [String: LoopValue], _ budget: inout Int) -> [RunEnd] {
+        var values = start
+        var index = stmts.startIndex
+        while index < stmts.endIndex {
+            let stmt = stmts[index]
+            index += 1
+            switch stmt.kind {
+            case .ifElse(let c, let then, let otherwise):
+                guard Self.variablesIncremented(c).isEmpty else { return [.unknown] }
+                var branches: [(Block?, [String: LoopValue])]
+                switch evaluator.truth(c, values) {
+                case .yes: branches = [(then, values)]
+                case .no: branches = [(otherwise, values)]
+                case .maybe: branches = [(then, narrow(values, by: c, holds: true)), (otherwise, narrow(values, by: c, holds: false))]
+                case .opaque: return [.unknown]
+                }
+                budget -= branches.count - 1
+                guard budget >= 0 else { return [.unknown] }
+                var ends: [RunEnd] = []
+                for (block, v) in branches {
+                    let inner = block.map { runAll($0.statements[...], v, &budget) } ?? [.normal(v)]
+                    for end in inner {
+                        if case .normal(let next) = end {
+                            ends += runAll(stmts[index...], next, &budget)
+                        } else {
+                            ends.append(end)
+                        }
+                    }
+                }
+                return ends
+            default:
+                switch run(Block([stmt], range: stmt.range), values) {
+                case .normal(let v): values = v
+                case let end: return [end]
+                }
+            }
+        }
+        return [.normal(values)]
+    }
+}
+
+extension LoopWalker {
+    /// The `$variables` the loop's decisions depend on: those its condition and its `if`s
+    /// read, and, over and over, those read where any of them is given a value. The others
+    /// never change which way an iteration goes.
+    static func variablesDeciding(_ c: Expr, _ body: Block) -> Set<String> {
+        var deciding = variablesRead(c)
+        visitStatements(body, intoLoops: true) { stmt in
+            switch stmt.kind {
+            case .ifElse(let test, _, _), .whileLoop(let test, _): deciding.formUnion(variablesRead(test))
+            default: break
+            }
+        }
+        while true {
+            let before = deciding.count
+            visitStatements(body, intoLoops: true) { stmt in
+                if case .assign(let t, _, let v) = stmt.kind, case .variable(let n) = t.kind, deciding.contains(n) {
+                    deciding.formUnion(variablesRead(v))
+                }
+            }
+            if deciding.count == before { return deciding }
+        }
     }
 }

@@ -20,10 +20,30 @@ extension TypeChecker {
     /// largest count the verifier accepts is 333,332, for the cheapest loops there are
     /// (`$n++`, `$n += 1`, `$n--` to 0, `!=`, `<=`, `&& 1`, a `continue` after the step).
     static let verifierIterationLimit: UInt64 = 333_334
+    /// A loop whose only way out is a `break` compiles to two instructions an iteration (the
+    /// step, and the test that jumps back): measured on 6.18, 499,990 iterations load and
+    /// 500,010 do not.
+    static let verifierBreakIterationLimit: UInt64 = 500_001
+
+    /// Where an `if` can go either way, the verifier follows one way and keeps the other to
+    /// check later; it refuses a program once more than 8,192 are waiting
+    /// (BPF_COMPLEXITY_LIMIT_JMP_SEQ). A counted loop follows all its iterations before it
+    /// comes back for any of them.
+    static let verifierPendingBranchLimit: UInt64 = 8192
 
     /// Checks the loops of a typed probe body (after its predicate).
     mutating func checkLoops(predicate: Expr?, body: Block) {
         var walker = LoopWalker()
+        walker.evaluator.cpuCount = catalog.possibleCPUCount()
+        // The first read of a tracepoint field is a value the verifier knows only by its width.
+        // A later one may be a load LLVM merged with it, which the verifier has narrowed since.
+        var firstReads: [String: Int] = [:]
+        let note: (Expr) -> Void = {
+            if case .tracepointField(let f) = $0.kind { firstReads[f.name] = min(firstReads[f.name] ?? .max, $0.range.start) }
+        }
+        if let predicate { ASTWalker.visit(predicate, note) }
+        ASTWalker.visit(body, note)
+        walker.evaluator.firstFieldReads = firstReads
         var start = LoopPath()
         if let predicate {
             switch walker.evaluator.truth(predicate, [:]) {
@@ -137,10 +157,14 @@ struct LoopWalker {
         let findingsBefore = findings.count
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
         var after = path.forgetting(changed)
-        after.values = narrow(after.values, by: c, holds: false)
-        // What follows the loop is certainly reached when the first test may fail; a loop
-        // entered for sure ends only where it is counted (`while (1) { … exit(); }` never does).
-        if case .maybe = t {} else { after.certain = false }
+        // Left through its condition, the condition failed; through a break, not necessarily.
+        after.values = Self.breaks(body) ? Self.forgettingUnknowns(after.values, readBy: c)
+            : narrow(after.values, by: c, holds: false)
+        // What follows the loop is certainly reached when the first test may fail, or when
+        // nothing in the loop ends the probe: a loop the verifier accepts ends on every path it
+        // follows, by its condition or a break (were it refused, nothing said here matters).
+        // One with a `return` or `exit()` may end only there (`while (1) { … exit(); }`).
+        if case .maybe = t {} else if Self.leavesProbe(body) { after.certain = false }
         if path.certain, t.mayHold {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
@@ -156,14 +180,60 @@ struct LoopWalker {
                 if case .exactly(let n) = count, n < TypeChecker.verifierIterationLimit { after.certain = path.certain }
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
-                if let message = Self.tooLong(count, counter: known ? nil : name) { findings.append(.error(c.range, message)) }
+                if let message = Self.tooLong(count, counter: known ? nil : name) {
+                    findings.append(.error(c.range, message))
+                } else if known, !exits, case .exactly(let n) = count {
+                    // Rule three: the first pass runs every iteration before it comes back for
+                    // any way it left waiting.
+                    let forks = UInt64(forkingBranches(body, c, changed, path).count)
+                    if n * forks > TypeChecker.verifierPendingBranchLimit {
+                        findings.append(.error(c.range, Self.tooManyPending(n, forks: forks)))
+                    }
+                }
+            }
+            if findings.count == findingsBefore, let (count, counter) = steppedEveryWay(c, body, changed, path),
+               let least = count.lowerBound {
+                if least >= TypeChecker.verifierIterationLimit {
+                    findings.append(.error(c.range, "this loop runs at least \(least.groupedDigits) times ($\(counter) moves by a different step on different ways through its body; counted with the largest); the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"))
+                } else {
+                    let forks = UInt64(forkingBranches(body, c, changed, path).count)
+                    if least * forks > TypeChecker.verifierPendingBranchLimit {
+                        findings.append(.error(c.range, Self.tooManyPending(least, forks: forks, atLeast: true)))
+                    }
+                }
+            }
+            if findings.count == findingsBefore, let count = breakCountedLoop(c, body, changed, path) {
+                if count == .forever {
+                    findings.append(.error(c.range, "this loop never ends: the test before its only break fails for every value its counter takes"))
+                } else if let message = Self.tooLong(count, limit: TypeChecker.verifierBreakIterationLimit) {
+                    findings.append(.error(c.range, message))
+                }
+            }
+            if findings.count == findingsBefore, canGoRound(body, condition: c, keeping: [], changed: changed, entry: path),
+               let (name, count, unknownBound) = conjunctionCount(c, body, changed, path) {
+                let known: Bool
+                if case .exact? = path.values[name] { known = true } else { known = false }
+                let message = unknownBound ? Self.tooLongAgainstFreshReads(count, counter: name)
+                    : Self.tooLong(count, counter: known ? nil : name)
+                if let message { findings.append(.error(c.range, message)) }
+            }
+            if findings.count == findingsBefore, Self.variablesIncremented(c).isDisjoint(with: read),
+               let pins = pinnedWayRound(body, condition: c, keeping: read, changed: changed, entry: path) {
+                findings.append(.error(c.range, Self.repeats(pins, exits: exits)))
+            }
+            if findings.count == findingsBefore, let state = returningState(c, body, path.values) {
+                findings.append(.error(c.range, Self.comesBack(to: state)))
+            }
+            if findings.count == findingsBefore, countedLoop(c, body, changed, path) == nil,
+               runsPast(Int(TypeChecker.verifierBreakIterationLimit), c, body, path.values) {
+                findings.append(.error(c.range, "this loop runs more than \((TypeChecker.verifierBreakIterationLimit - 1).groupedDigits) times; the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"))
             }
         }
         // Past a loop refused here the program is refused anyway: go on as if it ended, so
         // every loop the verifier would refuse is reported at once.
         if findings.count > findingsBefore {
             after.certain = path.certain
-        } else if !after.certain, case .yes = t, let end = simulate(c, body, path.values) {
+        } else if case .yes = t, let end = simulate(c, body, path.values) {
             after = LoopPath(values: end, certain: path.certain)
         }
         var inside = path
@@ -209,6 +279,43 @@ struct LoopWalker {
             + "; count iterations in a $variable or break out"
     }
 
+    static func tooLongAgainstFreshReads(_ count: LoopTripCount, counter: String) -> String? {
+        let why = "the kernel's verifier cannot see this loop end: it knows nothing of the map, builtin or kernel values the condition reads afresh each time, so it follows the loop for as long as $\(counter) lets the condition hold"
+        switch count {
+        case .exactly(let n) where n >= TypeChecker.verifierIterationLimit:
+            return why + " (\(n.groupedDigits) iterations) and gives up after 1,000,000 instructions; compare $\(counter) with a constant bound too, or break out"
+        case .atLeast(let n) where n >= TypeChecker.verifierIterationLimit:
+            return why + " (at least \(n.groupedDigits) iterations) and gives up after 1,000,000 instructions; compare $\(counter) with a constant bound too, or break out"
+        case .forever:
+            return why + ", which is for ever; compare $\(counter) with a constant bound too, or break out"
+        default:
+            return nil
+        }
+    }
+
+    static func tooManyPending(_ n: UInt64, forks: UInt64, atLeast: Bool = false) -> String {
+        let what = forks == 1 ? "an `if` in its body" : "\(forks) `if`s in its body"
+        return "this loop runs \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) can go either way at every iteration: "
+            + "the kernel's verifier keeps the other way of each to check later and refuses more than 8,192 at once "
+            + "(\(atLeast ? "at least " : "")\((n * forks).groupedDigits) here); lower the bound or split the work"
+    }
+
+    static func comesBack(to state: [String: UInt64]) -> String {
+        let where_ = state.isEmpty ? "" : " (" + state.sorted { $0.key < $1.key }
+            .map { "$\($0.key) = \(Int64(bitPattern: $0.value))" }.joined(separator: ", ") + ")"
+        return "the kernel's verifier cannot see this loop end: following its iterations the way they can go, it comes back to where an earlier one started\(where_), and from there round again for ever; count iterations in a $variable or break out"
+    }
+
+    /// Rule one, with constants: an iteration can set what the condition reads to values with
+    /// which it still holds, and the next iteration can do the same from there.
+    static func repeats(_ pins: [String: UInt64], exits: Bool) -> String {
+        let set = pins.sorted { $0.key < $1.key }.map { "$\($0.key) to \(Int64(bitPattern: $0.value))" }
+        let way = exits ? "without meeting its break, return or exit()" : "and it has no break, return or exit()"
+        return "the kernel's verifier cannot see this loop end: an iteration can set " + set.joined(separator: " and ")
+            + ", with which its condition still holds, " + way
+            + ", so the next iteration starts where this one did; count iterations in a $variable or break out"
+    }
+
     /// `counter` names a counter whose start the verifier knows only as a range.
     /// Whether the condition holds for every value the loop may give its variables
     /// (`($h < 10) < 10`): it then never ends, however the body changes them.
@@ -218,14 +325,15 @@ struct LoopWalker {
         return evaluator.truth(c, values) == .yes
     }
 
-    static func tooLong(_ count: LoopTripCount, counter: String? = nil) -> String? {
+    static func tooLong(_ count: LoopTripCount, counter: String? = nil,
+                        limit iterations: UInt64 = TypeChecker.verifierIterationLimit) -> String? {
         let limit = "the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"
         let runs = counter == nil ? "runs" : "can run"
         let start = counter.map { " ($\($0) starts from a value the verifier knows only as a range, and it follows the longest run)" } ?? ""
         switch count {
-        case .exactly(let n) where n >= TypeChecker.verifierIterationLimit:
+        case .exactly(let n) where n >= iterations:
             return "this loop \(runs) \(n.groupedDigits) times\(start); \(limit)"
-        case .atLeast(let n) where n >= TypeChecker.verifierIterationLimit:
+        case .atLeast(let n) where n >= iterations:
             return "this loop \(runs) at least \(n.groupedDigits) times\(start); \(limit)"
         case .forever:
             if counter == nil { return "this loop never ends: its condition holds for every value its counter takes" }
@@ -241,6 +349,13 @@ struct LoopWalker {
     /// and, when exact, the counter's value after the loop.
     mutating func countedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath)
         -> (String, LoopTripCount, UInt64?)? {
+        // `while ($n + 3)` is `$n != -3`, `while ($n - 3)` is `$n != 3`.
+        if case .binary(let arith, let v, let k) = c.kind, arith == .add || arith == .sub, c.type.isInteger,
+           case .variable = v.kind, Self.isFixed(k), Self.variablesRead(k).isEmpty,
+           case .exact(let x) = evaluator.value(k, [:]) {
+            let target = Expr(.integer(arith == .add ? 0 &- x : x), range: k.range, type: v.type)
+            return countedLoop(Expr(.binary(.ne, v, target), range: c.range, type: .int64), body, changed, path)
+        }
         guard case .binary(var op, var counter, var bound) = c.kind else {
             // `while ($n) { $n-- }` is `$n != 0`.
             guard case .variable = c.kind, c.type.isInteger else { return nil }
@@ -265,6 +380,207 @@ struct LoopWalker {
         var final: UInt64?
         if starts.count == 1, case .exactly(let n) = count { final = starts[0] &+ n &* step }
         return (name, count, final)
+    }
+
+    /// Rule two for a condition of parts joined by `&&`, each a counter against a bound
+    /// (`$i < 10 && $j < @max`), or a part that holds at every iteration. The verifier follows
+    /// the loop for as long as every part can hold. A bound it does not know (a map, a
+    /// builtin, an unknown `$variable`) can hold the longest at the end of its range: the
+    /// largest value for `<`, the smallest for `>`. Returns the counter that ends the loop
+    /// first, how long that takes, and whether its bound was unknown.
+    mutating func conjunctionCount(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath)
+        -> (String, LoopTripCount, Bool)? {
+        var terms: [Expr] = []
+        func split(_ e: Expr) {
+            if case .binary(.logicalAnd, let a, let b) = e.kind { split(a); split(b) } else { terms.append(e) }
+        }
+        split(c)
+        guard Self.variablesIncremented(c).isEmpty else { return nil }
+        let values = narrow(path.forgetting(changed).values, by: c, holds: true)
+        var shortest: (String, LoopTripCount, Bool)?
+        var unknownsUsed = Set<Int>()
+        var moving = 0
+        for term in terms {
+            if Self.variablesRead(term).isDisjoint(with: changed) {
+                guard openBranches(term, changed, values).0 else { return nil }
+                continue
+            }
+            if holdsWhatever(term, changed, path) { continue }
+            // `$i <= @max`, `$i != nsecs`: some fresh value lets it hold whatever `$i` is.
+            if openBranches(term, changed, values).0 {
+                let name = Self.variablesRead(term).intersection(changed).sorted()[0]
+                moving += 1
+                if shortest == nil { shortest = (name, .forever, true) }
+                continue
+            }
+            guard case .binary(var op, var counter, var bound) = term.kind, counter.type.isInteger, bound.type.isInteger,
+                  [.lt, .le, .gt, .ge, .ne].contains(op) else { return nil }
+            if !Self.variablesRead(bound).isDisjoint(with: changed) {
+                swap(&counter, &bound)
+                op = op.mirrored
+            }
+            guard case .variable(let name) = counter.kind, changed.contains(name),
+                  Self.variablesRead(bound).isDisjoint(with: changed),
+                  let starts = Self.possibleStarts(path.values[name]),
+                  let step = counterStep(name, body, path) else { return nil }
+            let signed = counter.type.isSigned && bound.type.isSigned
+            var extreme: UInt64
+            var unknownBound = false
+            switch evaluator.value(bound, path.values) {
+            case .exact(let k):
+                extreme = k
+            case .unknown(let o, let lo, let hi) where o != LoopEvaluator.derived && op != .ne:
+                // One unknown in two parts (`$i < $n && $j > $n`) ties them together.
+                guard !unknownsUsed.contains(o) else { return nil }
+                if case .unknown(let start, _, _)? = path.values[name], start == o { return nil }
+                unknownsUsed.insert(o)
+                unknownBound = true
+                let crossesSign = lo < 1 << 63 && hi >= 1 << 63
+                switch op {
+                case .lt, .le: extreme = signed && crossesSign ? UInt64(Int64.max) : hi
+                default: extreme = signed && crossesSign ? UInt64(bitPattern: Int64.min) : lo
+                }
+            default:
+                return nil
+            }
+            let counts = starts.compactMap { LoopTripCount.of(start: $0, step: step, op, bound: extreme, signed: signed) }
+            guard let count = counts.max(by: { ($0.lowerBound ?? .max) < ($1.lowerBound ?? .max) }) else { return nil }
+            moving += 1
+            if shortest == nil || (count.lowerBound ?? .max) < (shortest!.1.lowerBound ?? .max) {
+                shortest = (name, count, unknownBound)
+            }
+        }
+        // Every part holds whatever happens: rule one's business.
+        return moving > 0 ? shortest : nil
+    }
+
+    /// Rule two with a step that depends on the way through the body:
+    /// `while ($j < N) { if (pid > 3) { $j++; } else { $j += 2; } }`. Every way moves `$j` the
+    /// same direction by a constant, so every way runs at least as often as with the largest.
+    mutating func steppedEveryWay(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> (LoopTripCount, String)? {
+        guard case .binary(var op, var counter, var bound) = c.kind else { return nil }
+        if case .variable = bound.kind, !counter.kind.isVariable {
+            swap(&counter, &bound)
+            op = op.mirrored
+        }
+        guard case .variable(let name) = counter.kind, counter.type.isInteger,
+              case .exact(let start)? = path.values[name],
+              Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
+              case .exact(let limit) = evaluator.value(bound, path.values),
+              Self.variablesIncremented(c).isEmpty, !Self.breaks(body), !Self.leavesProbe(body),
+              let (least, most) = stepRange(name, body.statements[...]) else { return nil }
+        let step: Int64
+        switch op {
+        case .lt, .le: guard least > 0 else { return nil }; step = most
+        case .gt, .ge: guard most < 0 else { return nil }; step = least
+        default: return nil
+        }
+        guard let count = LoopTripCount.of(start: start, step: UInt64(bitPattern: step), op, bound: limit,
+                                           signed: counter.type.isSigned && bound.type.isSigned) else { return nil }
+        return (count, name)
+    }
+
+    /// The least and the largest step one pass through `stmts` gives `$name`, over every way
+    /// through its `if`s; nil when some change is not a constant step, or a `continue` or a
+    /// loop is in the way.
+    mutating func stepRange(_ name: String, _ stmts: ArraySlice<Stmt>) -> (Int64, Int64)? {
+        var least: Int64 = 0, most: Int64 = 0
+        for stmt in stmts {
+            switch stmt.kind {
+            case .ifElse(let test, let then, let otherwise):
+                guard Self.variablesIncremented(test).isEmpty,
+                      let a = stepRange(name, then.statements[...]),
+                      let b = otherwise.map({ stepRange(name, $0.statements[...]) }) ?? (0, 0) else { return nil }
+                least &+= min(a.0, b.0)
+                most &+= max(a.1, b.1)
+            case .continueLoop, .whileLoop, .unroll:
+                return nil
+            default:
+                var changes = false
+                Self.forEachChange(in: Block([stmt], range: stmt.range)) { if $0 == name { changes = true } }
+                guard changes else { continue }
+                guard let raw = topLevelStep(stmt, of: name) else { return nil }
+                let step = Int64(bitPattern: raw)
+                guard abs(step) < 1 << 32 else { return nil }
+                least &+= step
+                most &+= step
+            }
+        }
+        return (least, most)
+    }
+
+    /// Rule two with the bound in a `break`: `while (1) { if ($i > 6553610) { break; } $i++; }`.
+    /// The condition holds at every test, the `if` holding the `break` is the only way out and
+    /// every iteration meets it, and `$i` is counted from a constant: the verifier knows `$i`
+    /// at each test and follows every iteration up to the one that breaks.
+    mutating func breakCountedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> LoopTripCount? {
+        guard Self.variablesIncremented(c).isEmpty, !Self.leavesProbe(body) else { return nil }
+        let always = narrow(path.forgetting(changed).values, by: c, holds: true)
+        guard evaluator.truth(c, path.forgetting(changed).values) == .yes || holdsWhatever(c, changed, path) else { return nil }
+        var breaks = 0
+        Self.visitStatements(body, intoLoops: false) { if case .breakLoop = $0.kind { breaks += 1 } }
+        guard breaks == 1 else { return nil }
+        for stmt in Self.statementsBeforeContinue(body) {
+            switch stmt.kind {
+            case .ifElse(let test, let then, nil):
+                guard let last = then.statements.last, case .breakLoop = last.kind else { break }
+                guard Self.isStraight(Block(Array(then.statements.dropLast()), range: then.range)),
+                      Self.variablesIncremented(test).isEmpty,
+                      case .binary(var op, var counter, var bound) = test.kind else { return nil }
+                if case .variable = bound.kind, !counter.kind.isVariable {
+                    swap(&counter, &bound)
+                    op = op.mirrored
+                }
+                guard case .variable(let name) = counter.kind, counter.type.isInteger,
+                      case .exact(let start)? = path.values[name],
+                      Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
+                      case .exact(let limit) = evaluator.value(bound, always),
+                      let step = counterStep(name, body, path) else { return nil }
+                // Iterations while the test fails, from the value the first test sees.
+                let fails: BinaryOp
+                switch op {
+                case .lt: fails = .ge
+                case .le: fails = .gt
+                case .gt: fails = .le
+                case .ge: fails = .lt
+                case .eq: fails = .ne
+                default: return nil
+                }
+                // counterStep accepted every change to the counter as a top-level step.
+                var seen = start
+                for earlier in Self.statementsBeforeContinue(body) {
+                    if earlier.range.start >= stmt.range.start { break }
+                    var changes = false
+                    Self.forEachChange(in: Block([earlier], range: earlier.range)) { if $0 == name { changes = true } }
+                    guard changes else { continue }
+                    guard let s = topLevelStep(earlier, of: name) else { return nil }
+                    seen = seen &+ s
+                }
+                return LoopTripCount.of(start: seen, step: step, fails, bound: limit,
+                                        signed: counter.type.isSigned && bound.type.isSigned)
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// What a top-level `$name++`, `$name += K` or `$name = $name ± K` adds.
+    mutating func topLevelStep(_ stmt: Stmt, of name: String) -> UInt64? {
+        switch stmt.kind {
+        case .expr(let e):
+            if case .increment(let t, let up, _, let by) = e.kind, case .variable(name) = t.kind {
+                return up ? UInt64(by) : 0 &- UInt64(by)
+            }
+        case .assign(let t, _, let v):
+            guard case .variable(name) = t.kind, case .binary(let op, let a, let k) = v.kind,
+                  op == .add || op == .sub, case .variable(name) = a.kind, Self.isFixed(k),
+                  case .exact(let by) = evaluator.value(k, [:]) else { return nil }
+            return op == .add ? by : 0 &- by
+        default:
+            break
+        }
+        return nil
     }
 
     /// The counter's start: a constant, or the ends of an unknown's range (its signed ends too

@@ -14,6 +14,8 @@ final class FuzzCampaign {
         var index: Int
         var compileOnly: Bool
         var count = 1
+        /// Every program that ended this way, for `--show` (the first twenty).
+        var indices: [Int] = []
     }
 
     let source: Source
@@ -99,10 +101,11 @@ final class FuzzCampaign {
         if result.outcome.isFinding {
             let key = "\(result.outcome.rawValue): \(result.signature)"
             if findings[key] == nil {
-                findings[key] = Finding(result: result, script: script, index: index, compileOnly: compileOnly)
+                findings[key] = Finding(result: result, script: script, index: index, compileOnly: compileOnly, indices: [index])
                 FileHandle.standardError.write("finding #\(index): \(key)\n".data(using: .utf8)!)
             } else {
                 findings[key]?.count += 1
+                if findings[key]!.indices.count < 20 { findings[key]?.indices.append(index) }
             }
         }
         if progress, Date().timeIntervalSince(lastReport) > 10 {
@@ -124,6 +127,9 @@ final class FuzzCampaign {
         }
         for (key, f) in findings.sorted(by: { $0.key < $1.key }) {
             text += "finding x\(f.count) (first: program \(f.index)): \(key)\n"
+            if f.indices.count > 1 {
+                text += "  programs: " + f.indices.map(String.init).joined(separator: " ") + "\n"
+            }
         }
         return text
     }

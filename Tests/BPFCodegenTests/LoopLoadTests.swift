@@ -37,6 +37,16 @@ final class LoopLoadTests: XCTestCase {
         ("unsigned_counter_from_map", #"BEGIN { @p = 1; $q = (uint64)@p; while ($q < 10) { $q++; } }"#),
         ("masked_counter_from_map", #"BEGIN { $i = @p & 0xff; while ($i < 300) { $i++; } }"#),
         ("exit_verifier_may_rule_out", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("reset_past_the_bound", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = 12; } } printf("%d\n", $j); }"#),
+        ("reset_then_break", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = 2; break; } } }"#),
+        ("down_to_a_fresh_read", #"BEGIN { $d = (uint64)5; while ($d > @m) { $d--; } printf("%d\n", $d); }"#),
+        ("fresh_read_and_constant_bound", #"BEGIN { $c = 0; while ($c < @m && $c < 100) { $c++; } printf("%d\n", $c); }"#),
+        ("break_counted_under_limit", #"BEGIN { $i = 0; while (1) { if ($i >= 450000) { break; } $i++; } printf("%d\n", $i); }"#),
+        ("break_counted_after_step", #"BEGIN { $i = 0; while (1) { $i += 2; if ($i == 300000) { break; } } printf("%d\n", $i); }"#),
+        ("masked_read_zero_exits", #"BEGIN { $f = pid & 0xff; while ($f > 1000) { } }"#),
+        ("pending_branches_under_limit", #"BEGIN { $i = 0; while ($i < 8000) { if (pid > 3) { @a = 1; } $i++; } }"#),
+        ("sum_counted_to_zero", #"BEGIN { $n = 0; while ($n - 3) { $n++; } printf("%d\n", $n); }"#),
+        ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
     ]
 
     /// Loops the checker refuses, each with what its message starts with. Compiled with the
@@ -69,6 +79,25 @@ final class LoopLoadTests: XCTestCase {
         ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
         ("this loop can run 4,294,967,295 times", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
         ("this loop can run 400,000 times", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
+        // Found by fuzzing (session 4): a reset to a constant, a counter against a fresh
+        // read, an exit() behind a `cpu` test the verifier knows is false.
+        ("the kernel's verifier cannot see this loop end: an iteration can set $j to 2", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = 2; } } }"#),
+        ("the kernel's verifier cannot see this loop end: an iteration can set $a to 1 and $b to 0", #"BEGIN { @x = 0; $a = 0; $b = 0; while ($a + $b < 5) { if (nsecs > 9) { $a++; if (@x) { break; } } else { $a = 1; $b = 0; } } }"#),
+        ("the kernel's verifier cannot see this loop end: an iteration can set $k to 4", #"BEGIN { $k = 0; while ($k != 9) { if (rand > 3) { $k += 3; } else { $k = 3; $k++; } } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { @m = 10; $i = 0; while ($i < @m) { $i++; } printf("%d\n", $i); }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $u = 0; while ($u <= nsecs) { $u = $u * 3 + pid; } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { @m = 10; $n = (uint64)1; while (($n < 20) < 20 && $n < @m) { $n += 3; } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { @m = 10; $i = 20; while ($i > @m) { $i--; } }"#),
+        ("this loop runs 1,000,000 times", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("this loop runs 1,000,000 times", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 0) { exit(); } $k++; } }"#),
+        ("this loop runs 6,553,611 times", #"BEGIN { $i = 0; while (1) { if ($i > 6553610) { break; } $i++; } }"#),
+        ("this loop runs 500,001 times", #"BEGIN { $i = 0; while (1) { if ($i >= 500001) { break; } $i++; } }"#),
+        ("this loop never ends: the test before its only break", #"BEGIN { $i = 0; while (1) { $i += 2; if ($i == 5) { break; } } }"#),
+        ("this loop never ends once entered", #"BEGIN { $f = pid & 0xff; while ($f) { } }"#),
+        ("this loop runs 18,446,744,073,709,551,613 times", #"BEGIN { $n = 0; while ($n + 3) { $n++; if ($n == 2) { continue; } } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $k", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k + 1; } }"#),
+        ("this loop runs 8,193 times, and an `if`", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
+        ("this loop runs 4,097 times, and 2 `if`s", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {

@@ -47,6 +47,9 @@ final class FixtureCatalog: Catalog {
     /// Every id `tracepointFormat` was asked for, in order: lets tests check that callers read lazily.
     private(set) var formatRequests: [TracepointID] = []
 
+    /// A four-CPU machine: the loop check knows `cpu` is below 4 (TypeChecker+Loops.swift).
+    func possibleCPUCount() -> Int? { 4 }
+
     func tracepoints() -> [TracepointID] {
         (Self.formatTexts.keys + Self.formatlessNames).compactMap(Self.id).sorted()
     }

@@ -34,6 +34,13 @@ public enum KernelFeatures {
         return Array(0..<max(1, Int(libbpf_num_possible_cpus())))
     }
 
+    /// The kernel's `nr_cpu_ids`: the highest CPU in `/sys/devices/system/cpu/possible`, plus one.
+    public static func possibleCPUCount() -> Int? {
+        guard let bytes = readFile("/sys/devices/system/cpu/possible"),
+              let highest = parseCPUList(String(decoding: bytes, as: UTF8.self)).max() else { return nil }
+        return highest + 1
+    }
+
     /// `0-3,6\n` → [0, 1, 2, 3, 6].
     public static func parseCPUList(_ text: String) -> [Int] {
         var cpus: [Int] = []

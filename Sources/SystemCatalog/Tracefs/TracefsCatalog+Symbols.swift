@@ -2,6 +2,8 @@ import ScriptParser
 
 /// Symbol lookups for `kaddr("name")` and `uaddr("name")`, answered when the script compiles.
 extension TracefsCatalog {
+    public func possibleCPUCount() -> Int? { KernelFeatures.possibleCPUCount() }
+
     public func kernelSymbolAddress(_ name: String) -> UInt64? {
         guard let kallsyms = readFile("/proc/kallsyms") else { return nil }
         return KernelSymbols.address(of: name, in: kallsyms)
