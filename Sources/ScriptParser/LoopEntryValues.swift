@@ -181,6 +181,16 @@ struct LoopEvaluator {
         case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
             if a.type.isString || b.type.isString { return stringComparison(op, a, b) }
             return Self.compare(op, value(a, vars), value(b, vars), signed: a.type.isSigned && b.type.isSigned)
+        // `while ($j - 2)` is `$j != 2` in 64-bit arithmetic. (Where the verifier's range of
+        // `$j - 2` wraps round it may see both ways where this says one, never the other way.)
+        case .binary(let arith, let a, let k) where (arith == .add || arith == .sub) && a.type.isInteger:
+            if case .exact(let x) = value(k, vars) {
+                return Self.compare(.ne, value(a, vars), .exact(arith == .add ? 0 &- x : x), signed: false)
+            }
+            if arith == .add, case .exact(let x) = value(a, vars) {
+                return Self.compare(.ne, value(k, vars), .exact(0 &- x), signed: false)
+            }
+            return truthOfValue(e, vars)
         // `if ($u >> 5)`: a read shifted right lies in its range's ends shifted, every value
         // between possible, and the verifier tests it against zero by that range too.
         // (An arithmetic shift is the same while the sign bit is clear.)
@@ -191,16 +201,20 @@ struct LoopEvaluator {
                 if hi >> n == 0 { return .no }
                 return .maybe([o])
             }
-            fallthrough
+            return truthOfValue(e, vars)
         default:
-            switch value(e, vars) {
-            case .exact(let x): return x != 0 ? .yes : .no
-            case .unknown(let o, let lo, let hi):
-                if lo > 0 { return .yes }
-                if hi == 0 { return .no }
-                return o == Self.derived ? .opaque : .maybe([o])
-            case .opaque: return .opaque
-            }
+            return truthOfValue(e, vars)
+        }
+    }
+
+    mutating func truthOfValue(_ e: Expr, _ vars: [String: LoopValue]) -> LoopTruth {
+        switch value(e, vars) {
+        case .exact(let x): return x != 0 ? .yes : .no
+        case .unknown(let o, let lo, let hi):
+            if lo > 0 { return .yes }
+            if hi == 0 { return .no }
+            return o == Self.derived ? .opaque : .maybe([o])
+        case .opaque: return .opaque
         }
     }
 
@@ -273,6 +287,14 @@ struct LoopEvaluator {
     static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
         func isLowMask(_ v: UInt64) -> Bool { v & (v &+ 1) == 0 }
         switch (op, x, y) {
+        // A constant added to a read moves its range, when no end wraps round: the verifier
+        // adds the ends the same way (`$j - 2` with `$j` in 5...255 is 3...253).
+        case (.add, .unknown(let o, let lo, let hi), .exact(let k)) where o != derived,
+             (.add, .exact(let k), .unknown(let o, let lo, let hi)) where o != derived:
+            let (top, wraps) = hi.addingReportingOverflow(k)
+            return wraps ? .opaque : .unknown(origin: o, low: lo + k, high: top)
+        case (.sub, .unknown(let o, let lo, let hi), .exact(let k)) where o != derived:
+            return lo >= k ? .unknown(origin: o, low: lo - k, high: hi - k) : .opaque
         // A fresh read is unknown in every bit of its width, so masking it with low bits
         // (`pid & 0xff`) leaves every value of the narrower range possible: still a range the
         // verifier knows no better, from the same read.

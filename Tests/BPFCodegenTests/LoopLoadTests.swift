@@ -46,6 +46,10 @@ final class LoopLoadTests: XCTestCase {
         ("masked_read_zero_exits", #"BEGIN { $f = pid & 0xff; while ($f > 1000) { } }"#),
         ("pending_branches_under_limit", #"BEGIN { $i = 0; while ($i < 8000) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("sum_counted_to_zero", #"BEGIN { $n = 0; while ($n - 3) { $n++; } printf("%d\n", $n); }"#),
+        ("stepped_every_way_under_pending_limit", #"BEGIN { $j = 0; while ($j < 16000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("fresh_lower_bound_and_constant_bound", #"BEGIN { $k = 10; while (rand <= $k && $k < 100) { $k += 1; } printf("%d\n", $k); }"#),
+        ("reset_forward_never_repeats", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = $j + 3; } } }"#),
+        ("args_field_read_twice", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < 20) { $i++; } } printf("%d\n", args->ret); }"#),
         ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
     ]
 
@@ -96,6 +100,21 @@ final class LoopLoadTests: XCTestCase {
         ("this loop never ends once entered", #"BEGIN { $f = pid & 0xff; while ($f) { } }"#),
         ("this loop runs 18,446,744,073,709,551,613 times", #"BEGIN { $n = 0; while ($n + 3) { $n++; if ($n == 2) { continue; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $k", #"BEGIN { $k = 0; while ($k < 10) { if (cpu > 1000) { exit(); } $k + 1; } }"#),
+        // Session 4, second round: ways that come back to a state, long walks, steps that
+        // differ by way, parts joined by &&, shifted and added reads, code after a loop.
+        ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j %= 2; } } }"#),
+        ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $i = 0; $sum = 0; while ($i < 10) { $i++; if ($i % 2 == 0) { continue; } if ($i > 7) { break; } $sum += $i--; } printf("%d\n", $sum); }"#),
+        ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $j = 0; while ($j < 10) { if ($j >= 4) { $j++; } } }"#),
+        ("this loop runs more than 500,000 times", #"BEGIN { $j = 0; while ($j < 9223372036854775807) { if ($j >= 0) { $j++; } } }"#),
+        ("this loop runs at least 4,611,686,018,427,387,904 times", #"BEGIN { $j = 0; while ($j < 0x7fffffffffffffff) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("this loop runs at least 200,000 times, and an `if`", #"BEGIN { $j = 0; while ($j < 400000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u >> 5) { break; } @x++; } }"#),
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $j = 0; while ($j | 10) { if ($j >= 0) { $j++; } } }"#),
+        ("this loop never ends once entered: nothing in its body changes $j", #"BEGIN { $j = pid & 0xff; while ($j - 2) { printf("x\n"); } }"#),
+        ("this loop runs 9,223,372,036,854,775,814 times", #"BEGIN { $j = 5; while (0x1ffffffff > $j && $j >= cpu) { $j -= 1; } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $k = 10; while (rand <= $k) { $k -= 1; } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < @n) { $i++; } } printf("%d\n", args->ret); }"#),
+        ("this loop runs 6,553,610 times", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } $k = 0; while ($k < 6553610) { $k++; } }"#),
         ("this loop runs 8,193 times, and an `if`", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 `if`s", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
