@@ -191,6 +191,11 @@ extension TypeChecker {
                 diagnostics.append(.error(e.range, "lhist() needs min < max and a positive step"))
                 return nil
             }
+            // A step past the range would leave no bucket between the two outside ones.
+            guard step <= hi - lo else {
+                diagnostics.append(.error(e.range, "lhist() step \(step) is larger than the range from min to max (\(hi - lo))"))
+                return nil
+            }
             guard (hi - lo) / step <= 1000 else {
                 diagnostics.append(.error(e.range, "lhist() would have more than 1000 buckets; use a larger step"))
                 return nil

@@ -159,8 +159,9 @@ public struct MapDescriptor: Codable, Sendable, Equatable {
         switch v {
         case .hist: return 66
         case .lhist(let lo, let hi, let step):
+            // Rounded up without `span + step - 1`, which overflows for a step near Int64.max.
             let span = hi - lo
-            return Int((span + step - 1) / step) + 2
+            return Int(span / step + (span % step == 0 ? 0 : 1)) + 2
         default: return 0
         }
     }
