@@ -154,14 +154,15 @@ public struct MapDescriptor: Codable, Sendable, Equatable {
         self.valueSize = valueSize; self.perCPU = perCPU
     }
 
-    /// Buckets of a hist (66: negatives, zero, then powers of two) or lhist (range plus two).
+    /// Buckets of a hist (66: negatives, zero, then powers of two) or lhist: one below min,
+    /// (max - min) / step whole steps, and one for the rest. As in bpftrace, the part of the
+    /// range a whole step does not cover counts with max and above (lhist(25, 0, 30, 20) prints
+    /// under `[30, ...)`).
     public static func bucketCount(_ v: MapValueType) -> Int {
         switch v {
         case .hist: return 66
         case .lhist(let lo, let hi, let step):
-            // Rounded up without `span + step - 1`, which overflows for a step near Int64.max.
-            let span = hi - lo
-            return Int(span / step + (span % step == 0 ? 0 : 1)) + 2
+            return Int((hi - lo) / step) + 2
         default: return 0
         }
     }
