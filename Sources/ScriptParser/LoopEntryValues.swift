@@ -82,6 +82,8 @@ struct LoopEvaluator {
         case .variable(let name):
             return vars[name] ?? .opaque
         case .increment(let target, let up, let prefix, let step):
+            // `@n++`: a map value, read afresh each time like any map read.
+            if case .map = target.kind { return e.type.isInteger ? fresh(0, .max) : .opaque }
             // Its value, not its effect (the walk applies that): the old value, or the new one.
             guard case .variable(let name) = target.kind, case .exact(let x)? = vars[name] else { return .opaque }
             return .exact(prefix ? (up ? x &+ UInt64(step) : x &- UInt64(step)) : x)

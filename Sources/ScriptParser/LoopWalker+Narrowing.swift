@@ -43,16 +43,7 @@ extension LoopWalker {
     private mutating func narrowComparison(_ values: [String: LoopValue], _ op: BinaryOp, _ a: Expr, _ b: Expr,
                                            holds: Bool) -> [String: LoopValue]? {
         var op = op
-        if !holds {
-            switch op {
-            case .lt: op = .ge
-            case .le: op = .gt
-            case .gt: op = .le
-            case .ge: op = .lt
-            case .eq: op = .ne
-            default: op = .eq
-            }
-        }
+        if !holds { op = op.negated ?? op }
         let signed = a.type.isSigned && b.type.isSigned
         let name: String, constant: UInt64
         if case .variable(let n) = a.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(b, values) {

@@ -72,7 +72,9 @@ extension LoopWalker {
                     continue
                 }
                 if Self.callsExit(e) { return .leaves }
-                guard Self.variablesIncremented(e).isEmpty else { return .unknown }
+                // `$sum + --$i;`: only the steps matter.
+                guard let after = Self.applyingIncrements(in: e, values) else { return .unknown }
+                values = after
             case .assign(let target, _, let value):
                 // `$sum += $i--`: the value reads `$i`, then `$i` steps.
                 let stepped = Self.variablesIncremented(value)

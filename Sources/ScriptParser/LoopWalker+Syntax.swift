@@ -108,4 +108,17 @@ extension BinaryOp {
         default: return self
         }
     }
+
+    /// The comparison that holds exactly when this one fails; nil for other operators.
+    var negated: BinaryOp? {
+        switch self {
+        case .lt: return .ge
+        case .le: return .gt
+        case .gt: return .le
+        case .ge: return .lt
+        case .eq: return .ne
+        case .ne: return .eq
+        default: return nil
+        }
+    }
 }

@@ -356,23 +356,16 @@ struct LoopWalker {
             let target = Expr(.integer(arith == .add ? 0 &- x : x), range: k.range, type: v.type)
             return countedLoop(Expr(.binary(.ne, v, target), range: c.range, type: .int64), body, changed, path)
         }
-        guard case .binary(var op, var counter, var bound) = c.kind else {
+        guard case .binary = c.kind else {
             // `while ($n) { $n-- }` is `$n != 0`.
             guard case .variable = c.kind, c.type.isInteger else { return nil }
             return countedLoop(Expr(.binary(.ne, c, Expr(.integer(0), range: c.range, type: .int64)),
                                     range: c.range, type: .int64), body, changed, path)
         }
-        if case .variable = bound.kind, !(counter.kind.isVariable) {
-            swap(&counter, &bound)
-            op = op.mirrored
-        }
-        guard case .variable(let name) = counter.kind, counter.type.isInteger,
+        guard let (name, op, limit, signed) = counterTest(c, changed, path.values),
               let starts = Self.possibleStarts(path.values[name]),
-              Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
-              case .exact(let limit) = evaluator.value(bound, path.values),
               !Self.variablesIncremented(c).contains(name),
               let step = counterStep(name, body, path) else { return nil }
-        let signed = counter.type.isSigned && bound.type.isSigned
         // From a start the verifier knows only as a range, it follows every start at once, so
         // at least as long as from any one of them: the longest of the range's ends.
         let counts = starts.compactMap { LoopTripCount.of(start: $0, step: step, op, bound: limit, signed: signed) }
@@ -454,19 +447,28 @@ struct LoopWalker {
         return moving > 0 ? shortest : nil
     }
 
-    /// Rule two with a step that depends on the way through the body:
-    /// `while ($j < N) { if (pid > 3) { $j++; } else { $j += 2; } }`. Every way moves `$j` the
-    /// same direction by a constant, so every way runs at least as often as with the largest.
-    mutating func steppedEveryWay(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> (LoopTripCount, String)? {
-        guard case .binary(var op, var counter, var bound) = c.kind else { return nil }
+    /// `$v OP BOUND` either way round, `$v` an integer variable and BOUND a constant the loop
+    /// leaves alone: the variable, the comparison read as `$v OP BOUND`, the bound, and whether
+    /// it compares signed.
+    mutating func counterTest(_ test: Expr, _ changed: Set<String>, _ values: [String: LoopValue])
+        -> (name: String, op: BinaryOp, bound: UInt64, signed: Bool)? {
+        guard case .binary(var op, var counter, var bound) = test.kind else { return nil }
         if case .variable = bound.kind, !counter.kind.isVariable {
             swap(&counter, &bound)
             op = op.mirrored
         }
         guard case .variable(let name) = counter.kind, counter.type.isInteger,
-              case .exact(let start)? = path.values[name],
               Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
-              case .exact(let limit) = evaluator.value(bound, path.values),
+              case .exact(let limit) = evaluator.value(bound, values) else { return nil }
+        return (name, op, limit, counter.type.isSigned && bound.type.isSigned)
+    }
+
+    /// Rule two with a step that depends on the way through the body:
+    /// `while ($j < N) { if (pid > 3) { $j++; } else { $j += 2; } }`. Every way moves `$j` the
+    /// same direction by a constant, so every way runs at least as often as with the largest.
+    mutating func steppedEveryWay(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> (LoopTripCount, String)? {
+        guard let (name, op, limit, signed) = counterTest(c, changed, path.values),
+              case .exact(let start)? = path.values[name],
               Self.variablesIncremented(c).isEmpty, !Self.breaks(body), !Self.leavesProbe(body),
               let (least, most) = stepRange(name, body.statements[...]) else { return nil }
         let step: Int64
@@ -476,7 +478,7 @@ struct LoopWalker {
         default: return nil
         }
         guard let count = LoopTripCount.of(start: start, step: UInt64(bitPattern: step), op, bound: limit,
-                                           signed: counter.type.isSigned && bound.type.isSigned) else { return nil }
+                                           signed: signed) else { return nil }
         return (count, name)
     }
 
@@ -526,26 +528,11 @@ struct LoopWalker {
                 guard let last = then.statements.last, case .breakLoop = last.kind else { break }
                 guard Self.isStraight(Block(Array(then.statements.dropLast()), range: then.range)),
                       Self.variablesIncremented(test).isEmpty,
-                      case .binary(var op, var counter, var bound) = test.kind else { return nil }
-                if case .variable = bound.kind, !counter.kind.isVariable {
-                    swap(&counter, &bound)
-                    op = op.mirrored
-                }
-                guard case .variable(let name) = counter.kind, counter.type.isInteger,
+                      let (name, op, limit, signed) = counterTest(test, changed, always),
                       case .exact(let start)? = path.values[name],
-                      Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
-                      case .exact(let limit) = evaluator.value(bound, always),
-                      let step = counterStep(name, body, path) else { return nil }
-                // Iterations while the test fails, from the value the first test sees.
-                let fails: BinaryOp
-                switch op {
-                case .lt: fails = .ge
-                case .le: fails = .gt
-                case .gt: fails = .le
-                case .ge: fails = .lt
-                case .eq: fails = .ne
-                default: return nil
-                }
+                      let step = counterStep(name, body, path),
+                      // Iterations while the test fails, from the value the first test sees.
+                      let fails = op.negated else { return nil }
                 // counterStep accepted every change to the counter as a top-level step.
                 var seen = start
                 for earlier in Self.statementsBeforeContinue(body) {
@@ -556,8 +543,7 @@ struct LoopWalker {
                     guard let s = topLevelStep(earlier, of: name) else { return nil }
                     seen = seen &+ s
                 }
-                return LoopTripCount.of(start: seen, step: step, fails, bound: limit,
-                                        signed: counter.type.isSigned && bound.type.isSigned)
+                return LoopTripCount.of(start: seen, step: step, fails, bound: limit, signed: signed)
             default:
                 continue
             }

@@ -115,6 +115,8 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $k = 10; while (rand <= $k) { $k -= 1; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < @n) { $i++; } } printf("%d\n", args->ret); }"#),
         ("this loop runs 6,553,610 times", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } $k = 0; while ($k < 6553610) { $k++; } }"#),
+        ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $i = 0; $sum = 0; while ($i < 10) { $i++; $sum + --$i; } }"#),
+        ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { while (@p16++ < 10) { } }"#),
         ("this loop runs 8,193 times, and an `if`", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 `if`s", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
