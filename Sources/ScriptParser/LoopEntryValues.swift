@@ -161,11 +161,7 @@ struct LoopEvaluator {
     mutating func truth(_ e: Expr, _ vars: [String: LoopValue]) -> LoopTruth {
         switch e.kind {
         case .unary(.logicalNot, let a):
-            switch truth(a, vars) {
-            case .yes: return .no
-            case .no: return .yes
-            case let other: return other
-            }
+            return Self.negation(truth(a, vars))
         case .binary(.logicalAnd, let a, let b):
             let ta = truth(a, vars)
             if ta == .no { return .no }
@@ -182,6 +178,14 @@ struct LoopEvaluator {
             return Self.independent(ta, tb)
         case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
             if a.type.isString || b.type.isString { return stringComparison(op, a, b) }
+            // `(args->argv[$i] == 0) == 0`: a test compared with 0 or 1 is that test or its negation.
+            if op == .eq || op == .ne {
+                for (test, other) in [(a, b), (b, a)] where Self.isTest(test) {
+                    guard case .exact(let k) = value(other, vars), k <= 1 else { continue }
+                    let t = truth(test, vars)
+                    return (op == .eq) == (k == 1) ? t : Self.negation(t)
+                }
+            }
             return Self.compare(op, value(a, vars), value(b, vars), signed: a.type.isSigned && b.type.isSigned)
         // `while ($j - 2)` is `$j != 2` in 64-bit arithmetic. (Where the verifier's range of
         // `$j - 2` wraps round it may see both ways where this says one, never the other way.)
@@ -217,6 +221,23 @@ struct LoopEvaluator {
             if hi == 0 { return .no }
             return o == Self.derived ? .opaque : .maybe([o])
         case .opaque: return .opaque
+        }
+    }
+
+    /// A comparison, `&&`, `||` or `!`: a value of 0 or 1 that is a test's outcome.
+    static func isTest(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .binary(let op, _, _): return [.eq, .ne, .lt, .le, .gt, .ge, .logicalAnd, .logicalOr].contains(op)
+        case .unary(.logicalNot, _): return true
+        default: return false
+        }
+    }
+
+    static func negation(_ t: LoopTruth) -> LoopTruth {
+        switch t {
+        case .yes: return .no
+        case .no: return .yes
+        case let other: return other
         }
     }
 

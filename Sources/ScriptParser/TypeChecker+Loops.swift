@@ -205,7 +205,8 @@ struct LoopWalker {
             if findings.count == findingsBefore, let count = breakCountedLoop(c, body, changed, path) {
                 if count == .forever {
                     findings.append(.error(c.range, "this loop never ends: the test before its only break fails for every value its counter takes"))
-                } else if let message = Self.tooLong(count, limit: TypeChecker.verifierBreakIterationLimit) {
+                } else if let message = Self.tooLong(count, limit: TypeChecker.verifierBreakIterationLimit,
+                                                     mayEndSooner: t != .yes) {
                     findings.append(.error(c.range, message))
                 }
             }
@@ -326,9 +327,9 @@ struct LoopWalker {
     }
 
     static func tooLong(_ count: LoopTripCount, counter: String? = nil,
-                        limit iterations: UInt64 = TypeChecker.verifierIterationLimit) -> String? {
+                        limit iterations: UInt64 = TypeChecker.verifierIterationLimit, mayEndSooner: Bool = false) -> String? {
         let limit = "the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"
-        let runs = counter == nil ? "runs" : "can run"
+        let runs = counter == nil && !mayEndSooner ? "runs" : "can run"
         let start = counter.map { " ($\($0) starts from a value the verifier knows only as a range, and it follows the longest run)" } ?? ""
         switch count {
         case .exactly(let n) where n >= iterations:
@@ -512,13 +513,16 @@ struct LoopWalker {
     }
 
     /// Rule two with the bound in a `break`: `while (1) { if ($i > 6553610) { break; } $i++; }`.
-    /// The condition holds at every test, the `if` holding the `break` is the only way out and
+    /// The condition can hold at every test, the `if` holding the `break` is the only way out and
     /// every iteration meets it, and `$i` is counted from a constant: the verifier knows `$i`
     /// at each test and follows every iteration up to the one that breaks.
     mutating func breakCountedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> LoopTripCount? {
         guard Self.variablesIncremented(c).isEmpty, !Self.leavesProbe(body) else { return nil }
-        let always = narrow(path.forgetting(changed).values, by: c, holds: true)
-        guard evaluator.truth(c, path.forgetting(changed).values) == .yes || holdsWhatever(c, changed, path) else { return nil }
+        // The condition must be able to hold at every test: always true, or read afresh
+        // (`while (@x < 10)`), in which case the verifier follows the way where it holds.
+        let forgotten = path.forgetting(changed).values
+        let always = narrow(forgotten, by: c, holds: true)
+        guard openBranches(c, changed, forgotten).0 || holdsWhatever(c, changed, path) else { return nil }
         var breaks = 0
         Self.visitStatements(body, intoLoops: false) { if case .breakLoop = $0.kind { breaks += 1 } }
         guard breaks == 1 else { return nil }

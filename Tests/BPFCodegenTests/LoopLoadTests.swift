@@ -50,6 +50,7 @@ final class LoopLoadTests: XCTestCase {
         ("fresh_lower_bound_and_constant_bound", #"BEGIN { $k = 10; while (rand <= $k && $k < 100) { $k += 1; } printf("%d\n", $k); }"#),
         ("reset_forward_never_repeats", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = $j + 3; } } }"#),
         ("args_field_read_twice", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < 20) { $i++; } } printf("%d\n", args->ret); }"#),
+        ("break_counted_fresh_condition", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 1000) { break; } } printf("%d\n", $i); }"#),
         ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
     ]
 
@@ -117,6 +118,8 @@ final class LoopLoadTests: XCTestCase {
         ("this loop runs 6,553,610 times", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } $k = 0; while ($k < 6553610) { $k++; } }"#),
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $i = 0; $sum = 0; while ($i < 10) { $i++; $sum + --$i; } }"#),
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { while (@p16++ < 10) { } }"#),
+        ("this loop can run 655,365 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 655365) { break; } } }"#),
+        ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("this loop runs 8,193 times, and an `if`", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 `if`s", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
