@@ -185,7 +185,7 @@ struct LoopWalker {
                 } else if known, !exits, case .exactly(let n) = count {
                     // Rule three: the first pass runs every iteration before it comes back for
                     // any way it left waiting.
-                    let forks = UInt64(forkingBranches(body, c, changed, path).count)
+                    let forks = pendingPerIteration(body, c, changed, path)
                     if n * forks > TypeChecker.verifierPendingBranchLimit {
                         findings.append(.error(c.range, Self.tooManyPending(n, forks: forks)))
                     }
@@ -196,7 +196,7 @@ struct LoopWalker {
                 if least >= TypeChecker.verifierIterationLimit {
                     findings.append(.error(c.range, "this loop runs at least \(least.groupedDigits) times ($\(counter) moves by a different step on different ways through its body; counted with the largest); the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"))
                 } else {
-                    let forks = UInt64(forkingBranches(body, c, changed, path).count)
+                    let forks = pendingPerIteration(body, c, changed, path)
                     if least * forks > TypeChecker.verifierPendingBranchLimit {
                         findings.append(.error(c.range, Self.tooManyPending(least, forks: forks, atLeast: true)))
                     }
@@ -295,8 +295,8 @@ struct LoopWalker {
     }
 
     static func tooManyPending(_ n: UInt64, forks: UInt64, atLeast: Bool = false) -> String {
-        let what = forks == 1 ? "an `if` in its body" : "\(forks) `if`s in its body"
-        return "this loop runs \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) can go either way at every iteration: "
+        let what = forks == 1 ? "a test in its body" : "\(forks) tests in its body"
+        return "this loop runs \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) (an `if`, a map access, a printf) can go either way at every iteration: "
             + "the kernel's verifier keeps the other way of each to check later and refuses more than 8,192 at once "
             + "(\(atLeast ? "at least " : "")\((n * forks).groupedDigits) here); lower the bound or split the work"
     }
@@ -416,7 +416,7 @@ struct LoopWalker {
             guard case .variable(let name) = counter.kind, changed.contains(name),
                   Self.variablesRead(bound).isDisjoint(with: changed),
                   let starts = Self.possibleStarts(path.values[name]),
-                  let step = counterStep(name, body, path) else { return nil }
+                  let step = stepTowards(op, name, body, path) else { return nil }
             let signed = counter.type.isSigned && bound.type.isSigned
             var extreme: UInt64
             var unknownBound = false
@@ -462,6 +462,19 @@ struct LoopWalker {
               Self.isFixed(bound), Self.variablesRead(bound).isDisjoint(with: changed),
               case .exact(let limit) = evaluator.value(bound, values) else { return nil }
         return (name, op, limit, counter.type.isSigned && bound.type.isSigned)
+    }
+
+    /// The step to count `$name OP bound` with: the constant step, or, where ways through the
+    /// body step differently but all the same direction, the largest (every way runs at least
+    /// as long as that one).
+    mutating func stepTowards(_ op: BinaryOp, _ name: String, _ body: Block, _ path: LoopPath) -> UInt64? {
+        if let step = counterStep(name, body, path) { return step }
+        guard !Self.breaks(body), !Self.leavesProbe(body), let (least, most) = stepRange(name, body.statements[...]) else { return nil }
+        switch op {
+        case .lt, .le: return least > 0 ? UInt64(bitPattern: most) : nil
+        case .gt, .ge: return most < 0 ? UInt64(bitPattern: least) : nil
+        default: return nil
+        }
     }
 
     /// Rule two with a step that depends on the way through the body:

@@ -51,6 +51,8 @@ final class LoopLoadTests: XCTestCase {
         ("reset_forward_never_repeats", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = $j + 3; } } }"#),
         ("args_field_read_twice", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < 20) { $i++; } } printf("%d\n", args->ret); }"#),
         ("break_counted_fresh_condition", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 1000) { break; } } printf("%d\n", $i); }"#),
+        ("map_work_under_pending_limit", #"BEGIN { $i = 0; $s = 0; while ($i < 1000) { $s += @a; @c++; $i++; } printf("%d\n", $s); }"#),
+        ("printf_under_pending_limit", #"BEGIN { $i = 0; while ($i < 2000) { printf("x\n"); @a = $i; $i++; } }"#),
         ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
     ]
 
@@ -108,7 +110,7 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $j = 0; while ($j < 10) { if ($j >= 4) { $j++; } } }"#),
         ("this loop runs more than 500,000 times", #"BEGIN { $j = 0; while ($j < 9223372036854775807) { if ($j >= 0) { $j++; } } }"#),
         ("this loop runs at least 4,611,686,018,427,387,904 times", #"BEGIN { $j = 0; while ($j < 0x7fffffffffffffff) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
-        ("this loop runs at least 200,000 times, and an `if`", #"BEGIN { $j = 0; while ($j < 400000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("this loop runs at least 200,000 times, and a test in its body", #"BEGIN { $j = 0; while ($j < 400000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u >> 5) { break; } @x++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $j = 0; while ($j | 10) { if ($j >= 0) { $j++; } } }"#),
         ("this loop never ends once entered: nothing in its body changes $j", #"BEGIN { $j = pid & 0xff; while ($j - 2) { printf("x\n"); } }"#),
@@ -120,8 +122,14 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { while (@p16++ < 10) { } }"#),
         ("this loop can run 655,365 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 655365) { break; } } }"#),
         ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0 == 0) { break; } while ($i < 20) { } $i++; } }"#),
-        ("this loop runs 8,193 times, and an `if`", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
-        ("this loop runs 4,097 times, and 2 `if`s", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
+        ("this loop runs 8,200 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8200) { @a = 1; $i++; } }"#),
+        ("this loop runs 8,200 times, and a test in its body", #"BEGIN { $i = 0; $s = 0; while ($i < 8200) { $s += @a; $i++; } printf("%d\n", $s); }"#),
+        ("this loop runs 8,200 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8200) { @c++; $i++; } }"#),
+        ("this loop runs 8,200 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8200) { printf("x\n"); $i++; } }"#),
+        ("this loop runs 5,000 times, and 2 tests in its body", #"BEGIN { $i = 0; while ($i < 5000) { @a = 1; printf("x\n"); $i++; } }"#),
+        ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $j = 0; while ($j < @start) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("this loop runs 8,193 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
+        ("this loop runs 4,097 times, and 2 tests in its body", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
