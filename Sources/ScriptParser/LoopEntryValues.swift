@@ -121,6 +121,13 @@ struct LoopEvaluator {
                 let signed = a.type.isSigned && b.type.isSigned
                 let x = value(a, vars), y = value(b, vars)
                 guard case .exact(let kx) = x, case .exact(let ky) = y else {
+                    // The sum of two different reads is a value of its own: a range when no
+                    // end wraps, otherwise any value (the verifier's range is all of them too).
+                    if op == .add, case .unknown(let o1, let lo1, let hi1) = x, case .unknown(let o2, let lo2, let hi2) = y,
+                       o1 >= 0, o2 >= 0, o1 != o2 {
+                        let (top, wraps) = hi1.addingReportingOverflow(hi2)
+                        return wraps ? fresh(0, .max) : fresh(lo1 + lo2, top)
+                    }
                     return Self.bounded(op, x, y, signed: signed, leftSigned: a.type.isSigned)
                 }
                 return .exact(Self.apply(op, kx, ky, signed: signed, leftSigned: a.type.isSigned))
@@ -148,6 +155,16 @@ struct LoopEvaluator {
     /// related to what the condition read, so it never makes another condition go both ways
     /// (`($n < 5) == ($n < 5)` always holds), but its range still decides some.
     static let derived = -1
+
+    /// The origin of a fresh read masked with bits that are not all low ones (`pid & 0x100000`):
+    /// the verifier's range is exactly 0...mask, so an ordered comparison with a constant is
+    /// decided by that range, but it knows which bits can be set (equality is not), and once
+    /// narrowed it may know the value outright (`> 1000` leaves only 0x100000).
+    static let maskedRange = -2
+
+    /// The origin of a remainder of a read that may be 0 or 1 (`$i % 2`): only whether it is
+    /// zero is certain to go both ways.
+    static let remainder = -3
 
     func truthValue(_ t: LoopTruth) -> LoopValue {
         switch t {
@@ -290,7 +307,14 @@ struct LoopEvaluator {
         let (al, ah) = ordered(al0, ah0), (bl, bh) = ordered(bl0, bh0)
         let origins = Set([ao, bo].compactMap { $0 })
         func decide(_ always: Bool, _ never: Bool) -> LoopTruth {
-            always ? .yes : never ? .no : origins.contains(derived) ? .opaque : .maybe(origins)
+            if always { return .yes }
+            if never { return .no }
+            if origins.contains(derived) { return .opaque }
+            if origins.contains(maskedRange), op == .eq || op == .ne || origins.count > 1 { return .opaque }
+            if origins.contains(remainder) {
+                guard op == .eq || op == .ne, origins.count == 1, (al0 == 0 && ah0 == 0) || (bl0 == 0 && bh0 == 0) else { return .opaque }
+            }
+            return .maybe(origins)
         }
         switch op {
         case .lt: return decide(ah < bl, al >= bh)
@@ -324,11 +348,18 @@ struct LoopEvaluator {
         case (.bitAnd, .unknown(let o, 0, let high), .exact(let mask)) where o != derived && isLowMask(high) && isLowMask(mask),
              (.bitAnd, .exact(let mask), .unknown(let o, 0, let high)) where o != derived && isLowMask(high) && isLowMask(mask):
             return .unknown(origin: o, low: 0, high: min(mask, high))
+        case (.bitAnd, .unknown(let o, 0, let high), .exact(let mask)) where o >= 0 && isLowMask(high) && mask <= high,
+             (.bitAnd, .exact(let mask), .unknown(let o, 0, let high)) where o >= 0 && isLowMask(high) && mask <= high:
+            return .unknown(origin: maskedRange, low: 0, high: mask)
         // Bits set stay set: `$j | 10` is never zero.
         case (.bitOr, _, .exact(let bits)) where bits != 0, (.bitOr, .exact(let bits), _) where bits != 0:
             return .unknown(origin: derived, low: bits, high: .max)
         case (.bitAnd, _, .exact(let mask)), (.bitAnd, .exact(let mask), _):
             return .unknown(origin: derived, low: 0, high: mask)
+        // `$i % 2` of a read that may be 0 or 1: zero and not zero both possible, whatever the
+        // verifier makes of a remainder (signed or not, a range or nothing at all).
+        case (.mod, .unknown(let o, 0, let high), .exact(let m)) where o >= 0 && high >= 1 && m >= 2 && m < 1 << 63:
+            return .unknown(origin: remainder, low: 0, high: m - 1)
         case (.mod, _, .exact(let m)) where !signed && m > 0:
             return .unknown(origin: derived, low: 0, high: m - 1)
         case (.shr, _, .exact(let k)) where !leftSigned && k & 63 > 0:

@@ -194,6 +194,47 @@ extension LoopWalker {
         return forks
     }
 
+    /// The fewest instructions the verifier walks for one iteration: the step and the test
+    /// that jumps back (2; 3 for the cheapest `while`, measured, but a rotated loop needs 2),
+    /// one for each helper call every iteration makes (builtins, `rand`, map accesses,
+    /// printf), and one for the jump of each `if` that tests a call's result and has work to
+    /// skip.
+    static func minimalInstructions(_ body: Block, _ condition: Expr) -> UInt64 {
+        var cost = 2 + helperCalls(condition)
+        for stmt in statementsBeforeContinue(body) {
+            switch stmt.kind {
+            case .expr(let e): cost += helperCalls(e)
+            case .assign(let t, _, let v):
+                if case .map = t.kind { cost += 1 }
+                cost += helperCalls(t) + helperCalls(v)
+            case .ifElse(let c, let then, let otherwise):
+                let calls = helperCalls(c)
+                cost += calls
+                let work = hasEffect(then) || leavesProbe(then) || (otherwise.map { hasEffect($0) || leavesProbe($0) } ?? false)
+                if calls > 0, work { cost += 1 }
+            default: break
+            }
+        }
+        return cost
+    }
+
+    /// Helper calls an expression certainly makes when evaluated (not counting operands `&&`,
+    /// `||` and `?:` may skip).
+    static func helperCalls(_ e: Expr) -> UInt64 {
+        switch e.kind {
+        case .builtin: return 1
+        case .function(.rand, _): return 1
+        case .binary(.logicalAnd, let a, _), .binary(.logicalOr, let a, _), .ternary(let a, _, _):
+            return helperCalls(a)
+        case .binary(_, let a, let b):
+            return helperCalls(a) + helperCalls(b)
+        case .unary(_, let a), .cast(_, let a):
+            return helperCalls(a)
+        default:
+            return helperTests(e)
+        }
+    }
+
     /// Helper results an expression certainly tests when evaluated: one per map read or
     /// increment and per printf, not counting operands `&&`, `||` and `?:` may skip.
     static func helperTests(_ e: Expr) -> UInt64 {

@@ -72,9 +72,16 @@ extension LoopWalker {
         }
         guard low <= high else { return nil }
         var out = values
+        if origin == LoopEvaluator.maskedRange || origin == LoopEvaluator.remainder {
+            out[name] = .opaque
+            return out
+        }
         // Back in unsigned order the range must still be one interval.
         let (l, h) = (low ^ flip, high ^ flip)
-        if l <= h {
+        if low == 0 && high == .max {
+            // Still every value (`!= 12` narrows nothing).
+            out[name] = .unknown(origin: origin, low: 0, high: .max)
+        } else if l <= h {
             out[name] = l == h ? .exact(l) : .unknown(origin: origin, low: l, high: h)
         } else {
             out[name] = .opaque

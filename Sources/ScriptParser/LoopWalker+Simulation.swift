@@ -123,7 +123,7 @@ extension LoopWalker {
         var budget = 2_000
         let relevant = Self.variablesDeciding(c, body)
         func visit(_ values: [String: LoopValue], _ walker: inout LoopWalker) -> [String: LoopValue]? {
-            let key = values.filter { relevant.contains($0.key) }
+            let key = Self.canonical(values.filter { relevant.contains($0.key) })
             if onPath.contains(key) { return key }
             if finished.contains(key) { return nil }
             budget -= 1
@@ -149,6 +149,21 @@ extension LoopWalker {
         var shown: [String: UInt64] = [:]
         for (name, value) in repeated { if case .exact(let x) = value { shown[name] = x } }
         return shown
+    }
+
+    /// The state with its reads numbered by where they first appear: the verifier compares
+    /// two states by what each register holds, not by which helper call produced it, so a
+    /// variable holding an unknown 64-bit value at two loop heads is the same state twice.
+    static func canonical(_ values: [String: LoopValue]) -> [String: LoopValue] {
+        var numbers: [Int: Int] = [:]
+        var out = values
+        for name in values.keys.sorted() {
+            guard case .unknown(let o, let lo, let hi)? = values[name], o >= 0 else { continue }
+            let n = numbers[o] ?? numbers.count
+            numbers[o] = n
+            out[name] = .unknown(origin: n, low: lo, high: hi)
+        }
+        return out
     }
 
     /// Whether the first walk of the loop, every decision on it known, is still going after

@@ -25,6 +25,12 @@ extension TypeChecker {
     /// 500,010 do not.
     static let verifierBreakIterationLimit: UInt64 = 500_001
 
+    /// The iterations certain to pass 1,000,000 instructions at `instructions` each, and never
+    /// below what was measured for the cheapest loop.
+    static func iterationLimit(instructions: UInt64) -> UInt64 {
+        instructions <= 3 ? verifierIterationLimit : 1_000_000 / instructions + 1
+    }
+
     /// Where an `if` can go either way, the verifier follows one way and keeps the other to
     /// check later; it refuses a program once more than 8,192 are waiting
     /// (BPF_COMPLEXITY_LIMIT_JMP_SEQ). A counted loop follows all its iterations before it
@@ -180,7 +186,8 @@ struct LoopWalker {
                 if case .exactly(let n) = count, n < TypeChecker.verifierIterationLimit { after.certain = path.certain }
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
-                if let message = Self.tooLong(count, counter: known ? nil : name) {
+                let limit = TypeChecker.iterationLimit(instructions: Self.minimalInstructions(body, c))
+                if let message = Self.tooLong(count, counter: known ? nil : name, limit: limit) {
                     findings.append(.error(c.range, message))
                 } else if known, !exits, case .exactly(let n) = count {
                     // Rule three: the first pass runs every iteration before it comes back for

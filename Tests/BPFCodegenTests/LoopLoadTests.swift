@@ -53,6 +53,11 @@ final class LoopLoadTests: XCTestCase {
         ("break_counted_fresh_condition", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 1000) { break; } } printf("%d\n", $i); }"#),
         ("map_work_under_pending_limit", #"BEGIN { $i = 0; $s = 0; while ($i < 1000) { $s += @a; @c++; $i++; } printf("%d\n", $s); }"#),
         ("printf_under_pending_limit", #"BEGIN { $i = 0; while ($i < 2000) { printf("x\n"); @a = $i; $i++; } }"#),
+        ("masked_bit_never_above", #"BEGIN { $f = pid & 1048576; while ($f > 2000000) { @x++; } }"#),
+        ("masked_bit_never_equal", #"BEGIN { $f = pid & 1048576; while ($f == 5) { @x++; } }"#),
+        ("helper_call_every_iteration_under_limit", #"BEGIN { $k = 0; while ($k < 150000) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("remainder_of_exact_counter", #"BEGIN { $i = 0; $s = 0; while ($i < 10) { if ($i % 2 == 0) { $s += $i; } $i++; } printf("%d\n", $s); }"#),
+        ("growing_range_ends", #"BEGIN { $k = 0; while ($k < 100) { $k += 1 + (@x & 1); } printf("%d\n", $k); }"#),
         ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
     ]
 
@@ -128,6 +133,11 @@ final class LoopLoadTests: XCTestCase {
         ("this loop runs 8,200 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8200) { printf("x\n"); $i++; } }"#),
         ("this loop runs 5,000 times, and 2 tests in its body", #"BEGIN { $i = 0; while ($i < 5000) { @a = 1; printf("x\n"); $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $j = 0; while ($j < @start) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("this loop never ends once entered: nothing in its body changes $f", #"BEGIN { $f = pid & 1048576; while ($f > 1000) { @x++; } }"#),
+        ("this loop runs 260,000 times", #"BEGIN { $k = 0; while ($k < 260000) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $k = 0; while ($k != 12) { $k += @x3; } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @m; while ($i) { if ($i % 2 == 0) { continue; } if ($i) { break; } } }"#),
+        ("this loop never ends once entered", #"BEGIN { $f = pid & 1048576; while ($f) { } }"#),
         ("this loop runs 8,193 times, and a test in its body", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 tests in its body", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
     ]
