@@ -339,9 +339,12 @@ struct LoopEvaluator {
         case (.add, .unknown(let o, let lo, let hi), .exact(let k)) where o != derived,
              (.add, .exact(let k), .unknown(let o, let lo, let hi)) where o != derived:
             let (top, wraps) = hi.addingReportingOverflow(k)
-            return wraps ? .opaque : .unknown(origin: o, low: lo + k, high: top)
+            if !wraps { return .unknown(origin: o, low: lo + k, high: top) }
+            return lo == 0 && hi == .max ? .unknown(origin: o, low: 0, high: .max) : .opaque
         case (.sub, .unknown(let o, let lo, let hi), .exact(let k)) where o != derived:
-            return lo >= k ? .unknown(origin: o, low: lo - k, high: hi - k) : .opaque
+            if lo >= k { return .unknown(origin: o, low: lo - k, high: hi - k) }
+            // A read of any 64-bit value stays any value, signed or not (`$u - 1 > 20`).
+            return lo == 0 && hi == .max ? .unknown(origin: o, low: 0, high: .max) : .opaque
         // A fresh read is unknown in every bit of its width, so masking it with low bits
         // (`pid & 0xff`) leaves every value of the narrower range possible: still a range the
         // verifier knows no better, from the same read.

@@ -180,7 +180,8 @@ extension LoopWalker {
     /// the verifier and both going on round the loop. Measured on 6.18: a counted loop doing
     /// any one of them 8,192 times is refused, 8,000 times loads.
     mutating func pendingPerIteration(_ body: Block, _ condition: Expr, _ changed: Set<String>, _ entry: LoopPath) -> UInt64 {
-        var forks = UInt64(forkingBranches(body, condition, changed, entry).count)
+        // The condition's own map reads run at every test too.
+        var forks = UInt64(forkingBranches(body, condition, changed, entry).count) + Self.helperTests(condition)
         for stmt in Self.statementsBeforeContinue(body) {
             switch stmt.kind {
             case .expr(let e): forks += Self.helperTests(e)

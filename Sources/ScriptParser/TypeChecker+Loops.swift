@@ -209,12 +209,21 @@ struct LoopWalker {
                     }
                 }
             }
-            if findings.count == findingsBefore, let count = breakCountedLoop(c, body, changed, path) {
+            if findings.count == findingsBefore, let (count, counter, exitValue) = breakCountedLoop(c, body, changed, path) {
+                // Always entered and left only by its break: what follows sees the counter's last value.
+                if t == .yes, let exitValue, Self.variablesChanged(body) == [counter] {
+                    after.values[counter] = .exact(exitValue)
+                }
                 if count == .forever {
                     findings.append(.error(c.range, "this loop never ends: the test before its only break fails for every value its counter takes"))
                 } else if let message = Self.tooLong(count, limit: TypeChecker.verifierBreakIterationLimit,
                                                      mayEndSooner: t != .yes) {
                     findings.append(.error(c.range, message))
+                } else if case .exactly(let n) = count {
+                    let forks = pendingPerIteration(body, c, changed, path)
+                    if n * forks > TypeChecker.verifierPendingBranchLimit {
+                        findings.append(.error(c.range, Self.tooManyPending(n, forks: forks, mayEndSooner: t != .yes)))
+                    }
                 }
             }
             if findings.count == findingsBefore, canGoRound(body, condition: c, keeping: [], changed: changed, entry: path),
@@ -301,9 +310,10 @@ struct LoopWalker {
         }
     }
 
-    static func tooManyPending(_ n: UInt64, forks: UInt64, atLeast: Bool = false) -> String {
-        let what = forks == 1 ? "a test in its body" : "\(forks) tests in its body"
-        return "this loop runs \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) (an `if`, a map access, a printf) can go either way at every iteration: "
+    static func tooManyPending(_ n: UInt64, forks: UInt64, atLeast: Bool = false, mayEndSooner: Bool = false) -> String {
+        let what = forks == 1 ? "a test in it" : "\(forks) tests in it"
+        let runs = mayEndSooner ? "can run" : "runs"
+        return "this loop \(runs) \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) (an `if`, a map access, a printf) can go either way at every iteration: "
             + "the kernel's verifier keeps the other way of each to check later and refuses more than 8,192 at once "
             + "(\(atLeast ? "at least " : "")\((n * forks).groupedDigits) here); lower the bound or split the work"
     }
@@ -536,7 +546,8 @@ struct LoopWalker {
     /// The condition can hold at every test, the `if` holding the `break` is the only way out and
     /// every iteration meets it, and `$i` is counted from a constant: the verifier knows `$i`
     /// at each test and follows every iteration up to the one that breaks.
-    mutating func breakCountedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath) -> LoopTripCount? {
+    mutating func breakCountedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath)
+        -> (LoopTripCount, String, UInt64?)? {
         guard Self.variablesIncremented(c).isEmpty, !Self.leavesProbe(body) else { return nil }
         // The condition must be able to hold at every test: always true, or read afresh
         // (`while (@x < 10)`), in which case the verifier follows the way where it holds.
@@ -567,7 +578,10 @@ struct LoopWalker {
                     guard let s = topLevelStep(earlier, of: name) else { return nil }
                     seen = seen &+ s
                 }
-                return LoopTripCount.of(start: seen, step: step, fails, bound: limit, signed: signed)
+                guard let count = LoopTripCount.of(start: seen, step: step, fails, bound: limit, signed: signed) else { return nil }
+                var exitValue: UInt64?
+                if case .exactly(let n) = count { exitValue = seen &+ n &* step }
+                return (count, name, exitValue)
             default:
                 continue
             }
