@@ -219,42 +219,48 @@ extension LoopWalker {
         return cost
     }
 
-    /// Helper calls an expression certainly makes when evaluated (not counting operands `&&`,
-    /// `||` and `?:` may skip).
+    /// Helper calls an expression certainly makes when evaluated: its helper tests, builtins
+    /// and `rand`.
     static func helperCalls(_ e: Expr) -> UInt64 {
-        switch e.kind {
-        case .builtin: return 1
-        case .function(.rand, _): return 1
-        case .binary(.logicalAnd, let a, _), .binary(.logicalOr, let a, _), .ternary(let a, _, _):
-            return helperCalls(a)
-        case .binary(_, let a, let b):
-            return helperCalls(a) + helperCalls(b)
-        case .unary(_, let a), .cast(_, let a):
-            return helperCalls(a)
-        default:
-            return helperTests(e)
+        var calls = helperTests(e)
+        visitEvaluated(e) {
+            switch $0.kind {
+            case .builtin, .function(.rand, _): calls += 1
+            default: break
+            }
         }
+        return calls
     }
 
     /// Helper results an expression certainly tests when evaluated: one per map read or
-    /// increment and per printf, not counting operands `&&`, `||` and `?:` may skip.
+    /// increment and per printf.
     static func helperTests(_ e: Expr) -> UInt64 {
+        var tests: UInt64 = 0
+        visitEvaluated(e) {
+            switch $0.kind {
+            case .map, .function(.printf, _): tests += 1
+            default: break
+            }
+        }
+        return tests
+    }
+
+    /// `e` and the parts of it certainly evaluated with it: not the operands `&&`, `||` and
+    /// `?:` may skip.
+    static func visitEvaluated(_ e: Expr, _ f: (Expr) -> Void) {
+        f(e)
         switch e.kind {
-        case .map(_, let keys):
-            return 1 + keys.reduce(0) { $0 + helperTests($1) }
-        case .increment(let t, _, _, _):
-            if case .map(_, let keys) = t.kind { return 1 + keys.reduce(0) { $0 + helperTests($1) } }
-            return 0
         case .binary(.logicalAnd, let a, _), .binary(.logicalOr, let a, _), .ternary(let a, _, _):
-            return helperTests(a)
+            visitEvaluated(a, f)
         case .binary(_, let a, let b):
-            return helperTests(a) + helperTests(b)
-        case .unary(_, let a), .cast(_, let a):
-            return helperTests(a)
-        case .function(let f, let args):
-            return (f == .printf ? 1 : 0) + args.reduce(0) { $0 + helperTests($1) }
+            visitEvaluated(a, f)
+            visitEvaluated(b, f)
+        case .unary(_, let a), .cast(_, let a), .increment(let a, _, _, _):
+            visitEvaluated(a, f)
+        case .map(_, let args), .function(_, let args):
+            args.forEach { visitEvaluated($0, f) }
         default:
-            return 0
+            break
         }
     }
 
