@@ -39,6 +39,10 @@ extension TypeChecker {
 
     /// Checks the loops of a typed probe body (after its predicate).
     mutating func checkLoops(predicate: Expr?, body: Block) {
+        var hasWhile = false
+        LoopWalker.visitStatements(body, intoLoops: true) { if case .whileLoop = $0.kind { hasWhile = true } }
+        // Nothing to check, and no file to read at start-up, in a probe without a `while`.
+        guard hasWhile else { return }
         var walker = LoopWalker()
         walker.evaluator.cpuCount = catalog.possibleCPUCount()
         // The first read of a tracepoint field is a value the verifier knows only by its width.
