@@ -195,6 +195,11 @@ struct LoopEvaluator {
             return Self.independent(ta, tb)
         case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
             if a.type.isString || b.type.isString { return stringComparison(op, a, b) }
+            // `$q < $q`: both sides are one value, and LLVM folds the comparison away, so
+            // the verifier sees it decided.
+            if case .variable(let x) = a.kind, case .variable(let y) = b.kind, x == y {
+                return [.le, .ge, .eq].contains(op) ? .yes : .no
+            }
             // `(args->argv[$i] == 0) == 0`: a test compared with 0 or 1 is that test or its negation.
             if op == .eq || op == .ne {
                 for (test, other) in [(a, b), (b, a)] where Self.isTest(test) {

@@ -144,6 +144,9 @@ final class LoopLoadTests: XCTestCase {
         ("this loop never ends once entered: nothing in its body changes $i", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
         ("this loop runs 8,193 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 tests in it", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
+        // Session 5: a variable compared with itself is decided.
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = @a; while ($q < $q < 10) { $q++; } }"#),
+        ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = rand; while ($q >= $q) { $q += 3; } }"#),
     ]
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
