@@ -219,15 +219,11 @@ struct LoopEvaluator {
                 return Self.compare(.ne, value(k, vars), .exact(0 &- x), signed: false)
             }
             return truthOfValue(e, vars)
-        // `if ($u >> 5)`: a read shifted right lies in its range's ends shifted, every value
-        // between possible, and the verifier tests it against zero by that range too.
-        // (An arithmetic shift is the same while the sign bit is clear.)
+        // `if ($u >> 5)`: LLVM tests the value itself, `$u >= 32` unsigned, for a logical or an
+        // arithmetic shift alike, and so does the verifier.
         case .binary(.shr, let a, let k):
-            if case .unknown(let o, let lo, let hi) = value(a, vars), o != Self.derived,
-               !a.type.isSigned || hi < 1 << 63, case .exact(let n) = value(k, vars), n < 64 {
-                if lo >> n > 0 { return .yes }
-                if hi >> n == 0 { return .no }
-                return .maybe([o])
+            if case .exact(let n) = value(k, vars), n > 0, n < 64 {
+                return Self.compare(.ge, value(a, vars), .exact(1 << n), signed: false)
             }
             return truthOfValue(e, vars)
         default:

@@ -19,6 +19,17 @@ extension LoopWalker {
         case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge, .eq, .ne].contains(op)
             && !a.type.isString && !b.type.isString:
             if let narrowed = narrowComparison(values, op, a, b, holds: holds) { return narrowed }
+            if ![.eq, .ne].contains(op), isUnlinkedCopy(a, comparedWith: b, values) || isUnlinkedCopy(b, comparedWith: a, values) {
+                return values
+            }
+        // `while ($u >> 20)`: LLVM tests the variable itself, `$u >= 1 << 20` unsigned, for a
+        // logical or an arithmetic shift alike.
+        case .binary(.shr, let a, let k) where a.type.isInteger:
+            if Self.register(a) != nil, case .exact(let n) = evaluator.value(k, values), n > 0, n < 64 {
+                let bound = Expr(.integer(1 << n), range: c.range, type: .uint64)
+                let unsignedRead = Expr(a.kind, range: a.range, type: .uint64)
+                if let narrowed = narrowComparison(values, .ge, unsignedRead, bound, holds: holds) { return narrowed }
+            }
         case .variable(let name):
             // `if ($u)`: `$u != 0`.
             let zero = Expr(.integer(0), range: c.range, type: .int64)
@@ -31,12 +42,37 @@ extension LoopWalker {
         return Self.forgettingUnknowns(values, readBy: c)
     }
 
+    /// `$u - 1` with `$u` any 64-bit value: LLVM keeps the subtraction (it may wrap, so no
+    /// comparison of `$u` itself is the same test) as an added negative constant, and the
+    /// verifier links a copy to its source only by an added constant up to 2^31 - 1. So an
+    /// ordered test of the copy against a constant tells it nothing about `$u`, which keeps
+    /// its range. (`$u + 1` is linked, and `$u == 21` is what LLVM makes of `$u - 1 == 20`.)
+    mutating func isUnlinkedCopy(_ e: Expr, comparedWith other: Expr, _ values: [String: LoopValue]) -> Bool {
+        guard case .binary(.sub, let v, let k) = e.kind, case .variable(let n) = v.kind,
+              case .unknown(_, 0, .max)? = values[n], case .exact(let x) = evaluator.value(k, values),
+              x != 0, x < 1 << 63, case .exact = evaluator.value(other, values) else { return false }
+        return true
+    }
+
     static func forgettingUnknowns(_ values: [String: LoopValue], readBy c: Expr) -> [String: LoopValue] {
         var out = values
         for name in variablesRead(c) {
             if case .unknown = values[name] { out[name] = .opaque }
         }
         return out
+    }
+
+    /// The variable whose register a test compares: `$u`, or `(uint64)$u` for a 64-bit `$u`
+    /// (the same bits, compared the cast's way).
+    static func register(_ e: Expr) -> String? {
+        switch e.kind {
+        case .variable(let n): return n
+        case .cast(_, let inner):
+            guard case .variable(let n) = inner.kind, case .integer(64, _) = e.type,
+                  case .integer(64, _) = inner.type else { return nil }
+            return n
+        default: return nil
+        }
     }
 
     /// `$u OP constant` or `constant OP $u` with `$u` unknown; nil for any other shape.
@@ -46,9 +82,9 @@ extension LoopWalker {
         if !holds { op = op.negated ?? op }
         let signed = a.type.isSigned && b.type.isSigned
         let name: String, constant: UInt64
-        if case .variable(let n) = a.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(b, values) {
+        if let n = Self.register(a), case .unknown? = values[n], case .exact(let k) = evaluator.value(b, values) {
             name = n; constant = k
-        } else if case .variable(let n) = b.kind, case .unknown? = values[n], case .exact(let k) = evaluator.value(a, values) {
+        } else if let n = Self.register(b), case .unknown? = values[n], case .exact(let k) = evaluator.value(a, values) {
             name = n; constant = k
             op = op.mirrored
         } else {

@@ -60,6 +60,11 @@ final class LoopLoadTests: XCTestCase {
         ("growing_range_ends", #"BEGIN { $k = 0; while ($k < 100) { $k += 1 + (@x & 1); } printf("%d\n", $k); }"#),
         ("after_long_break_loop", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i < 101002) { $i++; } printf("%d\n", $i); }"#),
         ("exit_cpu_makes_certain", #"BEGIN { $j = 0; while ($j < 1000000) { if (cpu < 1000) { exit(); } $j++; } }"#),
+        // An added constant links the copy to `$u`, and `$u - 1 == 20` is `$u == 21` to LLVM:
+        // the verifier narrows `$u` and sees the break taken.
+        ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
     ]
 
     /// Loops the checker refuses, each with what its message starts with. Compiled with the
@@ -144,7 +149,12 @@ final class LoopLoadTests: XCTestCase {
         ("this loop never ends once entered: nothing in its body changes $i", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
         ("this loop runs 8,193 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
         ("this loop runs 4,097 times, and 2 tests in it", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
-        // Session 5: a variable compared with itself is decided.
+        // Session 5: a variable compared with itself is decided; an ordered test of `$u - 1`
+        // tells the verifier nothing about `$u` (an added negative constant is not linked);
+        // `$u >> 20` is `$u >= 1 << 20` unsigned, which leaves a signed `$u > 5` open.
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u - 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = @a; while ($q < $q < 10) { $q++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = rand; while ($q >= $q) { $q += 3; } }"#),
     ]
