@@ -106,6 +106,14 @@ struct LoopEvaluator {
             return read(of: e.type)
         case .tracepointField(let f) where firstFieldReads[f.name] == e.range.start:
             return read(of: e.type)
+        // `args->argv[$i] - 1`: a constant offset from a value the verifier knows nothing of
+        // leaves it knowing nothing, from the same read.
+        case .pointerOffset(let base, let offset, let size):
+            switch (value(base, vars), value(offset, vars)) {
+            case (.exact(let p), .exact(let n)): return .exact(p &+ n &* UInt64(size))
+            case (.unknown(let o, 0, .max), .exact) where o != Self.derived: return .unknown(origin: o, low: 0, high: .max)
+            default: return .opaque
+            }
         case .unary(let op, let a):
             switch (op, value(a, vars)) {
             case (.negate, .exact(let x)): return .exact(0 &- x)

@@ -153,6 +153,14 @@ extension LoopWalker {
             case .opaque: return (false, false)
             }
         }
+        // `($i > $i) > 5` is decided whatever `$i` holds.
+        var unknown = values
+        for name in changed { unknown[name] = .opaque }
+        switch evaluator.truth(c, unknown) {
+        case .yes: return (true, false)
+        case .no: return (false, true)
+        default: break
+        }
         guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger, r.type.isInteger else { return (false, false) }
         if LoopEvaluator.isFreshFullRead(l), !LoopEvaluator.isFreshFullRead(r) {
             op = op.mirrored
