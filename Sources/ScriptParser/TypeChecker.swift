@@ -41,7 +41,7 @@ public struct TypeChecker {
     var widenedVariables: [String: SType] = [:]
     var variableWidened = false
     var mapOrder: [String] = []
-    var refusesEndlessLoops = true
+    var refusesWhatTheVerifierRefuses = true
 
     /// Checks a parsed program. The result is nil when any error was found.
     public static func check(_ program: Program, source: SourceFile, catalog: Catalog,
@@ -51,7 +51,7 @@ public struct TypeChecker {
         checker.source = source
         checker.positionalArguments = options.positionalArguments
         checker.scriptOptionValues = options.scriptOptionValues
-        checker.refusesEndlessLoops = options.refusesEndlessLoops
+        checker.refusesWhatTheVerifierRefuses = options.refusesWhatTheVerifierRefuses
         checker.applyConfig(program.config)
         checker.collectPreamble(program.preamble, source: source)
         let probes = checker.checkProgram(program)
@@ -138,7 +138,8 @@ public struct TypeChecker {
         variablesRead = []
         let body = checkBlock(probe.body)
         // Loops the verifier is sure to refuse (TypeChecker+Loops.swift): on a well-typed body.
-        if refusesEndlessLoops, diagnostics.errors.count == errorsBefore { checkLoops(predicate: predicate, body: body) }
+        if refusesWhatTheVerifierRefuses, diagnostics.errors.count == errorsBefore { checkLoops(predicate: predicate, body: body) }
+        if refusesWhatTheVerifierRefuses, diagnostics.errors.count == errorsBefore { checkComparisonCost(predicate: predicate, body: body) }
         for (name, range) in variableAssignments.sorted(by: { $0.value.start < $1.value.start })
         where !variablesRead.contains(name) {
             diagnostics.append(.warning(range, "Variable $\(name) is assigned but never read"))

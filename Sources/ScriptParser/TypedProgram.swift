@@ -19,9 +19,10 @@ public struct FrontEndOptions: Sendable {
     public var settings = Settings()
     /// Where `#include`d headers are read from; nil leaves includes unread (tests, fuzzing).
     public var headers: HeaderSearch?
-    /// Refuse `while` loops the kernel's verifier is sure to refuse (TypeChecker+Loops.swift).
-    /// Off only in tests that show the verifier does refuse them.
-    public var refusesEndlessLoops = true
+    /// Refuse `while` loops (TypeChecker+Loops.swift) and comparisons of whole values
+    /// (TypeChecker+ComparisonCost.swift) the kernel's verifier is sure to refuse. Off only in
+    /// tests that show the verifier does refuse them.
+    public var refusesWhatTheVerifierRefuses = true
     public init(positionalArguments: [String] = [], settings: Settings = Settings()) {
         self.positionalArguments = positionalArguments
         self.settings = settings

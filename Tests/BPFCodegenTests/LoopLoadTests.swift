@@ -171,9 +171,34 @@ final class LoopLoadTests: XCTestCase {
             XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix(message) },
                           "\(text)\n" + DiagnosticRenderer.render(diagnostics, in: source))
             var options = FrontEndOptions()
-            options.refusesEndlessLoops = false
+            options.refusesWhatTheVerifierRefuses = false
             guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
                 XCTFail("without the loop check: \(text)"); continue
+            }
+            let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
+            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
+        }
+    }
+
+    /// Whole-array comparisons are a loop of 9 instructions per 8-byte word: 880,000 bytes load,
+    /// and the verifier refuses what the checker refuses (TypeChecker+ComparisonCost.swift).
+    func testWholeValueComparisonsAtTheLimit() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        func compare(_ bytes: Int, times: Int) -> String {
+            let tests = Array(repeating: "$p->b == $q->b", count: times).joined(separator: ", ")
+            let format = Array(repeating: "%d", count: times).joined(separator: " ")
+            return "struct B { unsigned char b[\(bytes)]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; printf(\"\(format)\\n\", \(tests)); }"
+        }
+        try load("880000_bytes", compare(880_000, times: 1))
+        for text in [compare(960_000, times: 1), compare(300_000, times: 3)] {
+            let source = SourceFile(name: "refused.st", text: text)
+            let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+            XCTAssertNil(checked, text)
+            XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix("comparing ") }, DiagnosticRenderer.render(diagnostics, in: source))
+            var options = FrontEndOptions()
+            options.refusesWhatTheVerifierRefuses = false
+            guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
+                XCTFail("without the check: \(text)"); continue
             }
             let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
             XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
