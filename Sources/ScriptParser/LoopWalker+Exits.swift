@@ -209,15 +209,15 @@ extension LoopWalker {
     /// printf), and one for the jump of each `if` that tests a call's result and has work to
     /// skip.
     static func minimalInstructions(_ body: Block, _ condition: Expr) -> UInt64 {
-        var cost = 2 + helperCalls(condition)
+        var cost = 2 + certainInstructions(condition)
         for stmt in statementsBeforeContinue(body) {
             switch stmt.kind {
-            case .expr(let e): cost += helperCalls(e)
+            case .expr(let e): cost += certainInstructions(e)
             case .assign(let t, _, let v):
                 if case .map = t.kind { cost += 1 }
-                cost += helperCalls(t) + helperCalls(v)
+                cost += certainInstructions(t) + certainInstructions(v)
             case .ifElse(let c, let then, let otherwise):
-                let calls = helperCalls(c)
+                let calls = certainInstructions(c)
                 cost += calls
                 let work = hasEffect(then) || leavesProbe(then) || (otherwise.map { hasEffect($0) || leavesProbe($0) } ?? false)
                 if calls > 0, work { cost += 1 }
@@ -227,13 +227,16 @@ extension LoopWalker {
         return cost
     }
 
-    /// Helper calls an expression certainly makes when evaluated: its helper tests, builtins
-    /// and `rand`.
-    static func helperCalls(_ e: Expr) -> UInt64 {
+    /// Instructions an expression certainly costs when evaluated: one for each helper test,
+    /// builtin and `rand` (a call), and the word loop of each whole-value comparison.
+    static func certainInstructions(_ e: Expr) -> UInt64 {
         var calls = helperTests(e)
         visitEvaluated(e) {
             switch $0.kind {
             case .builtin, .function(.rand, _): calls += 1
+            // A whole-value comparison is a loop of its own (TypeChecker+ComparisonCost.swift).
+            case .binary(let op, let a, let b) where op == .eq || op == .ne:
+                calls += UInt64(TypeChecker.comparisonInstructions(a, b) ?? 0)
             default: break
             }
         }

@@ -24,9 +24,7 @@ extension TypeChecker {
                 visit(a)
                 return
             case .binary(let op, let a, let b) where op == .eq || op == .ne:
-                if Self.isWholeValue(a.type), Self.isWholeValue(b.type) {
-                    let words = min(a.type.size, b.type.size) / 8
-                    let cost = words * (words > Self.unrolledComparisonWords ? Self.instructionsPerComparedWord : 4)
+                if let cost = Self.comparisonInstructions(a, b) {
                     total += cost
                     if total > Self.verifierInstructionLimit {
                         refused = true
@@ -50,6 +48,13 @@ extension TypeChecker {
             case .unroll, .forMap, .breakLoop, .continueLoop, .returnProbe: break
             }
         }
+    }
+
+    /// What comparing two whole values costs the verifier; nil for any other comparison.
+    static func comparisonInstructions(_ a: Expr, _ b: Expr) -> Int? {
+        guard isWholeValue(a.type), isWholeValue(b.type) else { return nil }
+        let words = min(a.type.size, b.type.size) / 8
+        return words * (words > unrolledComparisonWords ? instructionsPerComparedWord : 4)
     }
 
     static func isWholeValue(_ t: SType) -> Bool {

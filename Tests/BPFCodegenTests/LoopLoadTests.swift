@@ -63,6 +63,7 @@ final class LoopLoadTests: XCTestCase {
         // An added constant links the copy to `$u`, and `$u - 1 == 20` is `$u == 21` to LLVM:
         // the verifier narrows `$u` and sees the break taken.
         ("pointer_offset_test", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } $i++; } }"#),
+        ("comparisons_in_a_loop", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 8) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
         ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
@@ -156,6 +157,7 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u - 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > $i > 5) { break; } } }"#),
+        ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = @a; while ($q < $q < 10) { $q++; } }"#),
