@@ -363,6 +363,12 @@ struct LoopEvaluator {
         case (.bitAnd, .unknown(let o, 0, let high), .exact(let mask)) where o >= 0 && isLowMask(high) && mask <= high,
              (.bitAnd, .exact(let mask), .unknown(let o, 0, let high)) where o >= 0 && isLowMask(high) && mask <= high:
             return .unknown(origin: maskedRange, low: 0, high: mask)
+        // One bit, or the low bits, of a read spanning twice the mask or more: set for some
+        // values and clear for others, and the verifier's bits, taken from the range, leave
+        // them open (`$u & 4` under `$u > 20`).
+        case (.bitAnd, .unknown(let o, let low, let high), .exact(let mask)) where o >= 0 && mask != 0
+            && (mask & (mask - 1) == 0 || isLowMask(mask)) && mask < 1 << 61 && high - low >= 2 * (mask + 1):
+            return .unknown(origin: maskedRange, low: 0, high: mask)
         // Bits set stay set: `$j | 10` is never zero.
         case (.bitOr, _, .exact(let bits)) where bits != 0, (.bitOr, .exact(let bits), _) where bits != 0:
             return .unknown(origin: derived, low: bits, high: .max)
@@ -372,6 +378,11 @@ struct LoopEvaluator {
         // verifier makes of a remainder (signed or not, a range or nothing at all).
         case (.mod, .unknown(let o, 0, let high), .exact(let m)) where o >= 0 && high >= 1 && m >= 2 && m < 1 << 63:
             return .unknown(origin: remainder, low: 0, high: m - 1)
+        // So does one spanning 2m values or more (`$u % 5` under `$u > 20`): m of them in a row
+        // on one side of the sign bit, a multiple of m among them and others.
+        case (.mod, .unknown(let o, let low, let high), .exact(let m)) where o >= 0 && m >= 2 && m < 1 << 62 && high - low >= 2 * m:
+            return .unknown(origin: remainder, low: 0, high: m - 1)
+
         case (.mod, _, .exact(let m)) where !signed && m > 0:
             return .unknown(origin: derived, low: 0, high: m - 1)
         case (.shr, _, .exact(let k)) where !leftSigned && k & 63 > 0:

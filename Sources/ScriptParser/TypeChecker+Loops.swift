@@ -410,7 +410,10 @@ struct LoopWalker {
             if case .binary(.logicalAnd, let a, let b) = e.kind { split(a); split(b) } else { terms.append(e) }
         }
         split(c)
-        guard Self.variablesIncremented(c).isEmpty else { return nil }
+        // `while ($g++ < @max) { }`: a counter stepped by its own test, and nowhere else.
+        let selfStepped = Self.variablesIncremented(c)
+        guard selfStepped.isEmpty || (selfStepped.count == 1 && terms.count == 1
+            && Self.variablesChanged(body).isDisjoint(with: selfStepped)) else { return nil }
         let values = narrow(path.forgetting(changed).values, by: c, holds: true)
         var shortest: (String, LoopTripCount, Bool)?
         var unknownsUsed = Set<Int>()
@@ -434,10 +437,21 @@ struct LoopWalker {
                 swap(&counter, &bound)
                 op = op.mirrored
             }
-            guard case .variable(let name) = counter.kind, changed.contains(name),
-                  Self.variablesRead(bound).isDisjoint(with: changed),
-                  let starts = Self.possibleStarts(path.values[name]),
-                  let step = stepTowards(op, name, body, path) else { return nil }
+            var name: String, starts: [UInt64], step: UInt64
+            if case .increment(let target, let up, let prefix, let by) = counter.kind, case .variable(let n) = target.kind {
+                // The test sees the old value (`$g++`) or the new one (`++$g`).
+                let delta = up ? UInt64(by) : 0 &- UInt64(by)
+                guard Self.variablesRead(bound).isDisjoint(with: changed),
+                      let from = Self.possibleStarts(path.values[n]) else { return nil }
+                name = n; step = delta
+                starts = from.map { prefix ? $0 &+ delta : $0 }
+            } else {
+                guard case .variable(let n) = counter.kind, changed.contains(n),
+                      Self.variablesRead(bound).isDisjoint(with: changed),
+                      let from = Self.possibleStarts(path.values[n]),
+                      let s = stepTowards(op, n, body, path) else { return nil }
+                name = n; starts = from; step = s
+            }
             let signed = counter.type.isSigned && bound.type.isSigned
             var extreme: UInt64
             var unknownBound = false
