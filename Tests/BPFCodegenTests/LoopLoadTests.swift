@@ -172,20 +172,23 @@ final class LoopLoadTests: XCTestCase {
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
-        for (message, text) in Self.refused {
-            let source = SourceFile(name: "refused.st", text: text)
-            let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
-            XCTAssertNil(checked, text)
-            XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix(message) },
-                          "\(text)\n" + DiagnosticRenderer.render(diagnostics, in: source))
-            var options = FrontEndOptions()
-            options.refusesWhatTheVerifierRefuses = false
-            guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
-                XCTFail("without the loop check: \(text)"); continue
-            }
-            let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
-            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
+        for (message, text) in Self.refused { try refusedByBoth(text, message) }
+    }
+
+    /// The checker refuses `text` with `message`; compiled with the check off, so does the verifier.
+    func refusedByBoth(_ text: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let source = SourceFile(name: "refused.st", text: text)
+        let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+        XCTAssertNil(checked, text, file: file, line: line)
+        XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix(message) },
+                      "\(text)\n" + DiagnosticRenderer.render(diagnostics, in: source), file: file, line: line)
+        var options = FrontEndOptions()
+        options.refusesWhatTheVerifierRefuses = false
+        guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
+            return XCTFail("without the check: \(text)", file: file, line: line)
         }
+        let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
+        XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)", file: file, line: line)
     }
 
     /// Whole-array comparisons are a loop of 9 instructions per 8-byte word: 880,000 bytes load,
@@ -198,19 +201,7 @@ final class LoopLoadTests: XCTestCase {
             return "struct B { unsigned char b[\(bytes)]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; printf(\"\(format)\\n\", \(tests)); }"
         }
         try load("880000_bytes", compare(880_000, times: 1))
-        for text in [compare(960_000, times: 1), compare(300_000, times: 3)] {
-            let source = SourceFile(name: "refused.st", text: text)
-            let (checked, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
-            XCTAssertNil(checked, text)
-            XCTAssertTrue(diagnostics.errors.contains { $0.message.hasPrefix("comparing ") }, DiagnosticRenderer.render(diagnostics, in: source))
-            var options = FrontEndOptions()
-            options.refusesWhatTheVerifierRefuses = false
-            guard let typed = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
-                XCTFail("without the check: \(text)"); continue
-            }
-            let artifact = try ObjectEmitter.compile(typed, options: CodegenOptions())
-            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier accepted: \(text)")
-        }
+        for text in [compare(960_000, times: 1), compare(300_000, times: 3)] { try refusedByBoth(text, "comparing ") }
     }
 
     func testLoopsTheCheckerKeepsPassTheVerifier() throws {
