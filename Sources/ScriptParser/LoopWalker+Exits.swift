@@ -38,6 +38,31 @@ extension LoopWalker {
         return wayRound(body, kept, changed, Way(reach: .fallsThrough, values: values), pinning: false).reach != .blocked
     }
 
+    /// Rule one: every iteration can go round without changing `kept`, and comes back to the
+    /// condition in a state where it still holds. The `if`s on the way narrow what they read
+    /// (`if ($u < 500) { break; }` leaves `$u >= 500`, under which `$u - 100 <= 20` fails), so
+    /// the walk goes round until the state at the condition stops changing, as the verifier's
+    /// does before it finds it has been there before.
+    mutating func goesRoundForever(_ body: Block, condition: Expr, keeping kept: Set<String>,
+                                   changed: Set<String>, entry: LoopPath) -> Bool {
+        var values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
+        for _ in 0..<4 {
+            let way = wayRound(body, kept, changed, Way(reach: .fallsThrough, values: values), pinning: false)
+            guard way.reach != .blocked else { return false }
+            // Where the walk has lost track of the condition's variables (an `if` it cannot
+            // narrow by), the rule stands on the body leaving them alone, as it always has.
+            switch evaluator.truth(condition, way.values) {
+            case .no: return false
+            case .opaque: return true
+            case .yes, .maybe: break
+            }
+            let next = narrow(way.values, by: condition, holds: true)
+            if next == values { return true }
+            values = next
+        }
+        return true
+    }
+
     /// A way round every iteration can take that sets some of the variables the condition
     /// reads to constants and leaves the others alone, after which the condition still holds
     /// (`while ($j < 10) { if (pid > 3) { $j++ } else { $j = 2 } }`). Once the verifier has

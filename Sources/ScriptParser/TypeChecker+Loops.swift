@@ -179,7 +179,7 @@ struct LoopWalker {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
             if Self.variablesIncremented(c).isDisjoint(with: read),
-               canGoRound(body, condition: c, keeping: read, changed: changed, entry: path) {
+               goesRoundForever(body, condition: c, keeping: read, changed: changed, entry: path) {
                 findings.append(.error(c.range, Self.neverEnds(c, read: read, changed: changed, exits: exits)))
             } else if holdsWhatever(c, changed, path), canGoRound(body, condition: c, keeping: [], changed: changed, entry: path) {
                 findings.append(.error(c.range, Self.neverEnds(c, read: read, changed: changed, exits: exits, holdsWhatever: true)))

@@ -65,6 +65,8 @@ final class LoopLoadTests: XCTestCase {
         ("pointer_offset_test", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } $i++; } }"#),
         ("comparisons_in_a_loop", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 8) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("self_stepped_against_fresh_read_with_break", #"BEGIN { $g = 0; while ($g++ < @m) { if ($g > 100) { break; } } }"#),
+        // Going round narrows `$u` to 500 and more, under which the condition fails.
+        ("narrowed_way_round_ends", #"BEGIN { $u = @y; while ($u - 100 <= 20) { if ($u < 500) { break; } @x++; } }"#),
         ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
         ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
