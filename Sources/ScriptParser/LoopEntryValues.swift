@@ -174,6 +174,12 @@ struct LoopEvaluator {
     /// zero is certain to go both ways.
     static let remainder = -3
 
+    /// The origin of a read narrowed to 2^32 values or more that are no single interval in
+    /// unsigned order (`$i < 10` on a signed read). Its range here is every value, so it
+    /// decides only what every value decides; remainders and low bits of it (up to 2^31) go
+    /// either way, and it never starts a count or bounds one. Two of them may differ.
+    static let wide = -4
+
     func truthValue(_ t: LoopTruth) -> LoopValue {
         switch t {
         case .yes: return .exact(1)
@@ -245,7 +251,7 @@ struct LoopEvaluator {
         case .unknown(let o, let lo, let hi):
             if lo > 0 { return .yes }
             if hi == 0 { return .no }
-            return o == Self.derived ? .opaque : .maybe([o])
+            return o == Self.derived || o == Self.wide ? .opaque : .maybe([o])
         case .opaque: return .opaque
         }
     }
@@ -318,7 +324,7 @@ struct LoopEvaluator {
         func decide(_ always: Bool, _ never: Bool) -> LoopTruth {
             if always { return .yes }
             if never { return .no }
-            if origins.contains(derived) { return .opaque }
+            if origins.contains(derived) || origins.contains(wide) { return .opaque }
             if origins.contains(maskedRange), op == .eq || op == .ne || origins.count > 1 { return .opaque }
             if origins.contains(remainder) {
                 guard op == .eq || op == .ne, origins.count == 1, (al0 == 0 && ah0 == 0) || (bl0 == 0 && bh0 == 0) else { return .opaque }
@@ -343,6 +349,15 @@ struct LoopEvaluator {
     static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
         func isLowMask(_ v: UInt64) -> Bool { v & (v &+ 1) == 0 }
         switch (op, x, y) {
+        case (.mod, .unknown(wide, _, _), .exact(let m)) where m >= 2 && m < 1 << 31:
+            return .unknown(origin: remainder, low: 0, high: m - 1)
+        case (.bitAnd, .unknown(wide, _, _), .exact(let mask)), (.bitAnd, .exact(let mask), .unknown(wide, _, _)):
+            guard mask != 0, mask & (mask - 1) == 0 || isLowMask(mask), mask < 1 << 31 else { return .opaque }
+            return .unknown(origin: maskedRange, low: 0, high: mask)
+        case (.add, .unknown(wide, _, _), .exact), (.add, .exact, .unknown(wide, _, _)), (.sub, .unknown(wide, _, _), .exact):
+            return .unknown(origin: wide, low: 0, high: .max)
+        case (_, .unknown(wide, _, _), _), (_, _, .unknown(wide, _, _)):
+            return .opaque
         // A constant added to a read moves its range, when no end wraps round: the verifier
         // adds the ends the same way (`$j - 2` with `$j` in 5...255 is 3...253).
         case (.add, .unknown(let o, let lo, let hi), .exact(let k)) where o != derived,

@@ -108,7 +108,7 @@ extension LoopWalker {
         }
         guard low <= high else { return nil }
         var out = values
-        if origin == LoopEvaluator.maskedRange || origin == LoopEvaluator.remainder {
+        if origin == LoopEvaluator.maskedRange || origin == LoopEvaluator.remainder || origin == LoopEvaluator.wide {
             out[name] = .opaque
             return out
         }
@@ -119,6 +119,10 @@ extension LoopWalker {
             out[name] = .unknown(origin: origin, low: 0, high: .max)
         } else if l <= h {
             out[name] = l == h ? .exact(l) : .unknown(origin: origin, low: l, high: h)
+        } else if origin >= 0, high - low >= 1 << 32 {
+            // `$i < 10` on a signed read: -2^63...9, two intervals here, but a range of so many
+            // values that a remainder or a low bit of it goes either way.
+            out[name] = .unknown(origin: LoopEvaluator.wide, low: 0, high: .max)
         } else {
             out[name] = .opaque
         }

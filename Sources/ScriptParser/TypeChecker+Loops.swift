@@ -458,7 +458,7 @@ struct LoopWalker {
             switch evaluator.value(bound, path.values) {
             case .exact(let k):
                 extreme = k
-            case .unknown(let o, let lo, let hi) where o != LoopEvaluator.derived && op != .ne:
+            case .unknown(let o, let lo, let hi) where o != LoopEvaluator.derived && o != LoopEvaluator.wide && op != .ne:
                 // One unknown in two parts (`$i < $n && $j > $n`) ties them together.
                 guard !unknownsUsed.contains(o) else { return nil }
                 if case .unknown(let start, _, _)? = path.values[name], start == o { return nil }
@@ -630,7 +630,7 @@ struct LoopWalker {
     static func possibleStarts(_ value: LoopValue?) -> [UInt64]? {
         switch value {
         case .exact(let s)?: return [s]
-        case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived:
+        case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived && origin != LoopEvaluator.wide:
             return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]
         default: return nil
         }

@@ -165,6 +165,9 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u > 20) { if ($u % 5) { break; } @x++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u > 20) { if ($u & 4) { break; } @x++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u > 20) { if ($u & 3) { break; } @x++; } }"#),
+        // `$i < 10` leaves a signed read -2^63...9, where `$i % 2` and `$i & 1` go either way.
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @count0; while ($i < 10) { if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @c; while ($i < 10) { if ($i & 1) { continue; } if ($i > 7) { break; } } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
