@@ -174,11 +174,19 @@ struct LoopEvaluator {
     /// zero is certain to go both ways.
     static let remainder = -3
 
-    /// The origin of a read narrowed to 2^32 values or more that are no single interval in
-    /// unsigned order (`$i < 10` on a signed read). Its range here is every value, so it
-    /// decides only what every value decides; remainders and low bits of it (up to 2^31) go
-    /// either way, and it never starts a count or bounds one. Two of them may differ.
+    /// The origin of a read narrowed to a range that crosses zero, no single interval in
+    /// unsigned order (`$i < 10` on a signed read: -2^63...9). Its low and high are the ends
+    /// in signed order with the sign bit flipped (an interval there): it decides signed
+    /// comparisons with a constant that its whole range decides, leaves the rest opaque, and
+    /// its remainders and low bits go either way when it spans enough values. It never starts
+    /// a count or bounds one.
     static let wide = -4
+    static let signBit: UInt64 = 1 << 63
+
+    /// A range crossing zero, given by its ends in signed order with the sign bit flipped.
+    static func crossing(_ low: UInt64, _ high: UInt64) -> LoopValue {
+        .unknown(origin: wide, low: low, high: high)
+    }
 
     func truthValue(_ t: LoopTruth) -> LoopValue {
         switch t {
@@ -309,6 +317,26 @@ struct LoopEvaluator {
             case .opaque: return nil
             }
         }
+        // A range crossing zero against a constant, compared signed: decided by its ends.
+        switch (a, b) {
+        case (.unknown(wide, let l, let h), .exact(let k)), (.exact(let k), .unknown(wide, let l, let h)):
+            guard signed else { return .opaque }
+            let wideFirst: Bool
+            if case .unknown = a { wideFirst = true } else { wideFirst = false }
+            let c = k ^ signBit
+            let (al, ah, bl, bh) = wideFirst ? (l, h, c, c) : (c, c, l, h)
+            switch op {
+            case .lt where ah < bl, .le where ah <= bl, .gt where al > bh, .ge where al >= bh: return .yes
+            case .lt where al >= bh, .le where al > bh, .gt where ah <= bl, .ge where ah < bl: return .no
+            case .eq where ah < bl || bh < al: return .no
+            case .ne where ah < bl || bh < al: return .yes
+            default: return .opaque
+            }
+        case (.unknown(wide, _, _), _), (_, .unknown(wide, _, _)):
+            return .opaque
+        default:
+            break
+        }
         guard let (al0, ah0, ao) = range(a), let (bl0, bh0, bo) = range(b) else { return .opaque }
         if let ao, let bo, ao == bo { return .opaque }
         // Signed order is unsigned order with the sign bit flipped; a range crossing the flip
@@ -324,7 +352,7 @@ struct LoopEvaluator {
         func decide(_ always: Bool, _ never: Bool) -> LoopTruth {
             if always { return .yes }
             if never { return .no }
-            if origins.contains(derived) || origins.contains(wide) { return .opaque }
+            if origins.contains(derived) { return .opaque }
             if origins.contains(maskedRange), op == .eq || op == .ne || origins.count > 1 { return .opaque }
             if origins.contains(remainder) {
                 guard op == .eq || op == .ne, origins.count == 1, (al0 == 0 && ah0 == 0) || (bl0 == 0 && bh0 == 0) else { return .opaque }
@@ -349,13 +377,22 @@ struct LoopEvaluator {
     static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
         func isLowMask(_ v: UInt64) -> Bool { v & (v &+ 1) == 0 }
         switch (op, x, y) {
-        case (.mod, .unknown(wide, _, _), .exact(let m)) where m >= 2 && m < 1 << 31:
+        // A range crossing zero spans high - low + 1 values in a row: any 2m of them hold a
+        // multiple of m and others, any 2(mask + 1) every pattern of the mask's bits.
+        case (.mod, .unknown(wide, let l, let h), .exact(let m)) where m >= 2 && m < 1 << 31 && h - l >= 2 * m:
             return .unknown(origin: remainder, low: 0, high: m - 1)
-        case (.bitAnd, .unknown(wide, _, _), .exact(let mask)), (.bitAnd, .exact(let mask), .unknown(wide, _, _)):
-            guard mask != 0, mask & (mask - 1) == 0 || isLowMask(mask), mask < 1 << 31 else { return .opaque }
+        case (.bitAnd, .unknown(wide, let l, let h), .exact(let mask)), (.bitAnd, .exact(let mask), .unknown(wide, let l, let h)):
+            guard mask != 0, mask & (mask - 1) == 0 || isLowMask(mask), mask < 1 << 31, h - l >= 2 * (mask + 1) else { return .opaque }
             return .unknown(origin: maskedRange, low: 0, high: mask)
-        case (.add, .unknown(wide, _, _), .exact), (.add, .exact, .unknown(wide, _, _)), (.sub, .unknown(wide, _, _), .exact):
-            return .unknown(origin: wide, low: 0, high: .max)
+        // Moved by a constant, still crossing zero and not past either end of signed order.
+        case (.add, .unknown(wide, let l, let h), .exact(let k)), (.add, .exact(let k), .unknown(wide, let l, let h)),
+             (.sub, .unknown(wide, let l, let h), .exact(let k)):
+            let by = op == .add ? k : 0 &- k
+            let (nl, lowWraps) = l.addingReportingOverflow(by), (nh, highWraps) = h.addingReportingOverflow(by)
+            // Up, neither end may pass the top of signed order; down (a wrapping add), both
+            // must wrap, or an end passed below the bottom.
+            guard Int64(bitPattern: by) >= 0 ? !lowWraps && !highWraps : lowWraps && highWraps else { return .opaque }
+            return nl < signBit && nh >= signBit ? crossing(nl, nh) : .opaque
         case (_, .unknown(wide, _, _), _), (_, _, .unknown(wide, _, _)):
             return .opaque
         // A constant added to a read moves its range, when no end wraps round: the verifier

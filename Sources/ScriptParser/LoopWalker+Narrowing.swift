@@ -90,7 +90,12 @@ extension LoopWalker {
         } else {
             return nil
         }
-        guard case .unknown(let origin, let lo, let hi)? = values[name] else { return nil }
+        guard case .unknown(let origin, var lo, var hi)? = values[name] else { return nil }
+        // A range crossing zero is an interval in signed order only.
+        if origin == LoopEvaluator.wide {
+            guard signed else { return nil }
+            (lo, hi) = (lo ^ LoopEvaluator.signBit, hi ^ LoopEvaluator.signBit)
+        }
         // Signed order is unsigned order with the sign bit flipped.
         let flip: UInt64 = signed ? 1 << 63 : 0
         let bothHalves = lo < 1 << 63 && hi >= 1 << 63
@@ -108,7 +113,7 @@ extension LoopWalker {
         }
         guard low <= high else { return nil }
         var out = values
-        if origin == LoopEvaluator.maskedRange || origin == LoopEvaluator.remainder || origin == LoopEvaluator.wide {
+        if origin == LoopEvaluator.maskedRange || origin == LoopEvaluator.remainder {
             out[name] = .opaque
             return out
         }
@@ -118,11 +123,14 @@ extension LoopWalker {
             // Still every value (`!= 12` narrows nothing).
             out[name] = .unknown(origin: origin, low: 0, high: .max)
         } else if l <= h {
-            out[name] = l == h ? .exact(l) : .unknown(origin: origin, low: l, high: h)
-        } else if origin >= 0, high - low >= 1 << 32 {
-            // `$i < 10` on a signed read: -2^63...9, two intervals here, but a range of so many
-            // values that a remainder or a low bit of it goes either way.
-            out[name] = .unknown(origin: LoopEvaluator.wide, low: 0, high: .max)
+            // Narrowed out of crossing zero, a range of its own from here (the same value at
+            // every read of the variable).
+            var o = origin
+            if o == LoopEvaluator.wide { evaluator.nextOrigin += 1; o = evaluator.nextOrigin }
+            out[name] = l == h ? .exact(l) : .unknown(origin: o, low: l, high: h)
+        } else if origin >= 0 || origin == LoopEvaluator.wide {
+            // `$i < 10` on a signed read: -2^63...9, kept by its ends in signed order.
+            out[name] = LoopEvaluator.crossing(low, high)
         } else {
             out[name] = .opaque
         }

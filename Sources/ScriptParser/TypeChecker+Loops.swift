@@ -630,7 +630,10 @@ struct LoopWalker {
     static func possibleStarts(_ value: LoopValue?) -> [UInt64]? {
         switch value {
         case .exact(let s)?: return [s]
-        case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived && origin != LoopEvaluator.wide:
+        // A range crossing zero: both ends are values it holds.
+        case .unknown(LoopEvaluator.wide, let l, let h)?:
+            return [l ^ LoopEvaluator.signBit, h ^ LoopEvaluator.signBit]
+        case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived:
             return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]
         default: return nil
         }

@@ -67,6 +67,7 @@ final class LoopLoadTests: XCTestCase {
         ("self_stepped_against_fresh_read_with_break", #"BEGIN { $g = 0; while ($g++ < @m) { if ($g > 100) { break; } } }"#),
         // Going round narrows `$u` to 500 and more, under which the condition fails.
         ("narrowed_way_round_ends", #"BEGIN { $u = @y; while ($u - 100 <= 20) { if ($u < 500) { break; } @x++; } }"#),
+        ("counter_from_small_crossing_range", #"BEGIN { $u = @y; if ($u < 10) { if ($u > -50) { while ($u < 100) { $u++; } } } }"#),
         ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
         ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
@@ -168,6 +169,9 @@ final class LoopLoadTests: XCTestCase {
         // `$i < 10` leaves a signed read -2^63...9, where `$i % 2` and `$i & 1` go either way.
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @count0; while ($i < 10) { if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @c; while ($i < 10) { if ($i & 1) { continue; } if ($i > 7) { break; } } }"#),
+        // Going round past `if ($u > 5)` leaves `$u` at -2^63...5, where the test is decided.
+        ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@multi) { if ($u > 5) { break; } @x++; } }"#),
+        ("this loop can run 9,223,372,036,854,775,908 times", #"BEGIN { $u = @y; if ($u < 10) { while ($u < 100) { $u++; } } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
