@@ -178,8 +178,8 @@ struct LoopEvaluator {
     /// unsigned order (`$i < 10` on a signed read: -2^63...9). Its low and high are the ends
     /// in signed order with the sign bit flipped (an interval there): it decides signed
     /// comparisons with a constant that its whole range decides, leaves the rest opaque, and
-    /// its remainders and low bits go either way when it spans enough values. It never starts
-    /// a count or bounds one.
+    /// its remainders and low bits go either way when it spans enough values. A count may
+    /// start from its ends; it never bounds one.
     static let wide = -4
     static let signBit: UInt64 = 1 << 63
 

@@ -124,7 +124,8 @@ extension LoopWalker {
         let relevant = Self.variablesDeciding(c, body)
         func visit(_ values: [String: LoopValue], _ walker: inout LoopWalker) -> [String: LoopValue]? {
             let key = Self.canonical(values.filter { relevant.contains($0.key) })
-            // Two wide ranges may be different ranges: no state to compare.
+            // A range crossing zero is kept for deciding tests; as a state to come back to,
+            // the search stops there (kept on the safe side, no measured case needs it).
             if key.values.contains(where: { if case .unknown(LoopEvaluator.wide, _, _) = $0 { return true }; return false }) { return nil }
             if onPath.contains(key) { return key }
             if finished.contains(key) { return nil }
