@@ -58,6 +58,9 @@ extension LoopWalker {
             }
             let next = narrow(way.values, by: condition, holds: true)
             if next == values { return true }
+            // Lost track of a variable on the way (`if ($i % 2 == 0)` narrows a new value, and
+            // this walk forgets `$i`): likewise.
+            if next.contains(where: { $0.value == .opaque && values[$0.key] != .opaque }) { return true }
             values = next
         }
         return true

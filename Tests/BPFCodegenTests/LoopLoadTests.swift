@@ -172,6 +172,9 @@ final class LoopLoadTests: XCTestCase {
         // Going round past `if ($u > 5)` leaves `$u` at -2^63...5, where the test is decided.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@multi) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop can run 9,223,372,036,854,775,908 times", #"BEGIN { $u = @y; if ($u < 10) { while ($u < 100) { $u++; } } }"#),
+        // A test of `$i % 2` narrows a new value, not `$i`: the way round keeps `$i` as it was.
+        ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $i = @count0; while (@p16 < 10) { if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
+        ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@signed > 20) { if ($u % 5) { break; } @x++; } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
