@@ -499,6 +499,29 @@ struct LoopWalker {
         return (name, op, limit, counter.type.isSigned && bound.type.isSigned)
     }
 
+    /// `if ($i > pid) { break; }`: a bound read afresh at every test, known to the verifier
+    /// only by its range. The way past the break stays open until the counter passes the
+    /// range's far end, so the test counts as one against that end.
+    mutating func freshBoundTest(_ test: Expr, _ values: [String: LoopValue])
+        -> (name: String, op: BinaryOp, bound: UInt64, signed: Bool)? {
+        guard case .binary(var op, var counter, var bound) = test.kind else { return nil }
+        if case .variable = bound.kind, !counter.kind.isVariable {
+            swap(&counter, &bound)
+            op = op.mirrored
+        }
+        guard case .variable(let name) = counter.kind, counter.type.isInteger, bound.type.isInteger,
+              Self.variablesRead(bound).isEmpty, !Self.isFixed(bound),
+              case .unknown(let o, let lo, let hi) = evaluator.value(bound, values), o >= 0 else { return nil }
+        let signed = counter.type.isSigned && bound.type.isSigned
+        // One interval in the test's order.
+        if signed, lo < 1 << 63, hi >= 1 << 63 { return nil }
+        switch op {
+        case .gt, .ge: return (name, op, hi, signed)
+        case .lt, .le: return (name, op, lo, signed)
+        default: return nil
+        }
+    }
+
     /// The step to count `$name OP bound` with: the constant step, or, where ways through the
     /// body step differently but all the same direction, the largest (every way runs at least
     /// as long as that one).
@@ -581,7 +604,7 @@ struct LoopWalker {
                 guard let last = then.statements.last, case .breakLoop = last.kind else { break }
                 guard Self.isStraight(Block(Array(then.statements.dropLast()), range: then.range)),
                       Self.variablesIncremented(test).isEmpty,
-                      let (name, op, limit, signed) = counterTest(test, changed, always),
+                      let (name, op, limit, signed) = counterTest(test, changed, always) ?? freshBoundTest(test, always),
                       case .exact(let start)? = path.values[name],
                       let step = counterStep(name, body, path),
                       // Iterations while the test fails, from the value the first test sees.

@@ -68,6 +68,7 @@ final class LoopLoadTests: XCTestCase {
         // Going round narrows `$u` to 500 and more, under which the condition fails.
         ("narrowed_way_round_ends", #"BEGIN { $u = @y; while ($u - 100 <= 20) { if ($u < 500) { break; } @x++; } }"#),
         ("counter_from_small_crossing_range", #"BEGIN { $u = @y; if ($u < 10) { if ($u > -50) { while ($u < 100) { $u++; } } } }"#),
+        ("break_against_cpu", #"BEGIN { $i = 0; while (1) { $i++; if ($i > cpu) { break; } } printf("%d\n", $i); }"#),
         ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
         ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
@@ -175,6 +176,8 @@ final class LoopLoadTests: XCTestCase {
         // A test of `$i % 2` narrows a new value, not `$i`: the way round keeps `$i` as it was.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $i = @count0; while (@p16 < 10) { if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@signed > 20) { if ($u % 5) { break; } @x++; } }"#),
+        // A break against a bound read afresh counts to the far end of its range.
+        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; } } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
