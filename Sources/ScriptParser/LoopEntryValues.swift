@@ -57,6 +57,9 @@ struct LoopEvaluator {
         switch e.kind {
         case .map: return e.type == .int64 || e.type == .uint64
         case .builtin(.nsecs): return true
+        // Read through a helper into the stack at every evaluation (`args->argv[$i]`).
+        case .index, .recordField, .dereference:
+            return e.type == .int64 || e.type == .uint64 || e.type.isPointer
         default: return false
         }
     }

@@ -189,7 +189,8 @@ extension LoopWalker {
         case .no: return (false, true)
         default: break
         }
-        guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger, r.type.isInteger else { return (false, false) }
+        guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger || l.type.isPointer,
+              r.type.isInteger || r.type.isPointer else { return (false, false) }
         if LoopEvaluator.isFreshFullRead(l), !LoopEvaluator.isFreshFullRead(r) {
             op = op.mirrored
         } else if !LoopEvaluator.isFreshFullRead(r) {

@@ -178,6 +178,8 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@signed > 20) { if ($u % 5) { break; } @x++; } }"#),
         // A break against a bound read afresh counts to the far end of its range.
         ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; } } }"#),
+        // `args->argv[$i]` is read afresh: the way past its break is open at every iteration.
+        ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while (@comms < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
