@@ -183,12 +183,21 @@ struct LoopEvaluator {
     /// comparisons with a constant that its whole range decides, leaves the rest opaque, and
     /// its remainders and low bits go either way when it spans enough values. A count may
     /// start from its ends; it never bounds one.
-    static let wide = -4
+    /// Its origin is `wideBase - read`, `read` the origin of the read it narrows, so a test of
+    /// it that goes both ways is that read's. `wide` matches every such origin in a pattern.
+    static let wide = WideOrigins()
+    static let wideBase = -100
     static let signBit: UInt64 = 1 << 63
 
+    struct WideOrigins {
+        static func ~= (_: WideOrigins, origin: Int) -> Bool { LoopEvaluator.isWide(origin) }
+    }
+    static func isWide(_ origin: Int) -> Bool { origin <= wideBase }
+    static func readOrigin(ofWide origin: Int) -> Int { wideBase - origin }
+
     /// A range crossing zero, given by its ends in signed order with the sign bit flipped.
-    static func crossing(_ low: UInt64, _ high: UInt64) -> LoopValue {
-        .unknown(origin: wide, low: low, high: high)
+    static func crossing(_ low: UInt64, _ high: UInt64, read: Int) -> LoopValue {
+        .unknown(origin: wideBase - read, low: low, high: high)
     }
 
     func truthValue(_ t: LoopTruth) -> LoopValue {
@@ -262,7 +271,7 @@ struct LoopEvaluator {
         case .unknown(let o, let lo, let hi):
             if lo > 0 { return .yes }
             if hi == 0 { return .no }
-            return o == Self.derived || o == Self.wide ? .opaque : .maybe([o])
+            return o == Self.derived || Self.isWide(o) ? .opaque : .maybe([o])
         case .opaque: return .opaque
         }
     }
@@ -322,7 +331,7 @@ struct LoopEvaluator {
         }
         // A range crossing zero against a constant, compared signed: decided by its ends.
         switch (a, b) {
-        case (.unknown(wide, let l, let h), .exact(let k)), (.exact(let k), .unknown(wide, let l, let h)):
+        case (.unknown(let w, let l, let h), .exact(let k)) where isWide(w), (.exact(let k), .unknown(let w, let l, let h)) where isWide(w):
             guard signed else { return .opaque }
             let wideFirst: Bool
             if case .unknown = a { wideFirst = true } else { wideFirst = false }
@@ -333,7 +342,8 @@ struct LoopEvaluator {
             case .lt where al >= bh, .le where al > bh, .gt where ah <= bl, .ge where ah < bl: return .no
             case .eq where ah < bl || bh < al: return .no
             case .ne where ah < bl || bh < al: return .yes
-            default: return .opaque
+            // Undecided over a range the verifier knows no better: both ways, as the read's.
+            default: return .maybe([readOrigin(ofWide: w)])
             }
         case (.unknown(wide, _, _), _), (_, .unknown(wide, _, _)):
             return .opaque
@@ -380,6 +390,9 @@ struct LoopEvaluator {
     static func bounded(_ op: BinaryOp, _ x: LoopValue, _ y: LoopValue, signed: Bool, leftSigned: Bool) -> LoopValue {
         func isLowMask(_ v: UInt64) -> Bool { v & (v &+ 1) == 0 }
         switch (op, x, y) {
+        // BPF's own rules, which codegen keeps: x % 0 is x, x / 0 is 0.
+        case (.mod, _, .exact(0)): return x
+        case (.div, _, .exact(0)): return .exact(0)
         // A range crossing zero spans high - low + 1 values in a row: any 2m of them hold a
         // multiple of m and others, any 2(mask + 1) every pattern of the mask's bits.
         case (.mod, .unknown(wide, let l, let h), .exact(let m)) where m >= 2 && m < 1 << 31 && h - l >= 2 * m:
@@ -388,14 +401,15 @@ struct LoopEvaluator {
             guard mask != 0, mask & (mask - 1) == 0 || isLowMask(mask), mask < 1 << 31, h - l >= 2 * (mask + 1) else { return .opaque }
             return .unknown(origin: maskedRange, low: 0, high: mask)
         // Moved by a constant, still crossing zero and not past either end of signed order.
-        case (.add, .unknown(wide, let l, let h), .exact(let k)), (.add, .exact(let k), .unknown(wide, let l, let h)),
-             (.sub, .unknown(wide, let l, let h), .exact(let k)):
+        case (.add, .unknown(let w, let l, let h), .exact(let k)) where isWide(w),
+             (.add, .exact(let k), .unknown(let w, let l, let h)) where isWide(w),
+             (.sub, .unknown(let w, let l, let h), .exact(let k)) where isWide(w):
             let by = op == .add ? k : 0 &- k
             let (nl, lowWraps) = l.addingReportingOverflow(by), (nh, highWraps) = h.addingReportingOverflow(by)
             // Up, neither end may pass the top of signed order; down (a wrapping add), both
             // must wrap, or an end passed below the bottom.
             guard Int64(bitPattern: by) >= 0 ? !lowWraps && !highWraps : lowWraps && highWraps else { return .opaque }
-            return nl < signBit && nh >= signBit ? crossing(nl, nh) : .opaque
+            return nl < signBit && nh >= signBit ? crossing(nl, nh, read: readOrigin(ofWide: w)) : .opaque
         case (_, .unknown(wide, _, _), _), (_, _, .unknown(wide, _, _)):
             return .opaque
         // A constant added to a read moves its range, when no end wraps round: the verifier

@@ -30,6 +30,9 @@ extension LoopWalker {
                 let unsignedRead = Expr(a.kind, range: a.range, type: .uint64)
                 if let narrowed = narrowComparison(values, .ge, unsignedRead, bound, holds: holds) { return narrowed }
             }
+        // `$i % 0` is `$i` (BPF's rule, which LLVM then folds).
+        case .binary(.mod, let a, let k) where evaluator.value(k, values) == .exact(0):
+            return narrow(values, by: a, holds: holds)
         case .variable(let name):
             // `if ($u)`: `$u != 0`.
             let zero = Expr(.integer(0), range: c.range, type: .int64)
@@ -39,7 +42,39 @@ extension LoopWalker {
         default:
             break
         }
+        if Self.testsLowBits(c) { return values }
         return Self.forgettingUnknowns(values, readBy: c)
+    }
+
+    /// `$i % 2 == 0`, `$i & 4`: a test of a remainder or of low bits of a variable. LLVM keeps
+    /// it a test of a new value (`$i & 1`, or a multiply for other moduli), never of `$i`'s
+    /// range, and the verifier links no copy through `%` or `&`: `$i` keeps its range. (A
+    /// mask of high bits is not one: `($i & ~15) == 0` becomes `$i < 16`.)
+    static func testsLowBits(_ c: Expr) -> Bool {
+        func constant(_ e: Expr) -> UInt64? {
+            if case .integer(let k) = e.kind { return k }
+            return nil
+        }
+        func lowBits(_ e: Expr) -> Bool {
+            switch e.kind {
+            case .binary(.mod, let v, let k):
+                guard register(v) != nil, let m = constant(k) else { return false }
+                return m >= 2 && m < 1 << 31
+            case .binary(.bitAnd, let v, let k), .binary(.bitAnd, let k, let v):
+                guard register(v) != nil, let m = constant(k), m != 0, m < 1 << 31 else { return false }
+                return m & (m - 1) == 0 || m & (m + 1) == 0
+            default:
+                return false
+            }
+        }
+        switch c.kind {
+        case .binary(let op, let a, let b) where op == .eq || op == .ne:
+            return (lowBits(a) && constant(b) != nil) || (lowBits(b) && constant(a) != nil)
+        case .unary(.logicalNot, let a):
+            return testsLowBits(a)
+        default:
+            return lowBits(c)
+        }
     }
 
     /// `$u - 1` with `$u` any 64-bit value: LLVM keeps the subtraction (it may wrap, so no
@@ -92,7 +127,7 @@ extension LoopWalker {
         }
         guard case .unknown(let origin, var lo, var hi)? = values[name] else { return nil }
         // A range crossing zero is an interval in signed order only.
-        if origin == LoopEvaluator.wide {
+        if LoopEvaluator.isWide(origin) {
             guard signed else { return nil }
             (lo, hi) = (lo ^ LoopEvaluator.signBit, hi ^ LoopEvaluator.signBit)
         }
@@ -123,14 +158,14 @@ extension LoopWalker {
             // Still every value (`!= 12` narrows nothing).
             out[name] = .unknown(origin: origin, low: 0, high: .max)
         } else if l <= h {
-            // Narrowed out of crossing zero, a range of its own from here (the same value at
-            // every read of the variable).
+            // Narrowed out of crossing zero: one interval again, of the read it came from.
             var o = origin
-            if o == LoopEvaluator.wide { evaluator.nextOrigin += 1; o = evaluator.nextOrigin }
+            if LoopEvaluator.isWide(o) { o = LoopEvaluator.readOrigin(ofWide: o) }
             out[name] = l == h ? .exact(l) : .unknown(origin: o, low: l, high: h)
-        } else if origin >= 0 || origin == LoopEvaluator.wide {
+        } else if origin >= 0 || LoopEvaluator.isWide(origin) {
             // `$i < 10` on a signed read: -2^63...9, kept by its ends in signed order.
-            out[name] = LoopEvaluator.crossing(low, high)
+            let read = origin >= 0 ? origin : LoopEvaluator.readOrigin(ofWide: origin)
+            out[name] = LoopEvaluator.crossing(low, high, read: read)
         } else {
             out[name] = .opaque
         }

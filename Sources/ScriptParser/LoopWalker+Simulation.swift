@@ -126,7 +126,7 @@ extension LoopWalker {
             let key = Self.canonical(values.filter { relevant.contains($0.key) })
             // A range crossing zero is kept for deciding tests; as a state to come back to,
             // the search stops there (kept on the safe side, no measured case needs it).
-            if key.values.contains(where: { if case .unknown(LoopEvaluator.wide, _, _) = $0 { return true }; return false }) { return nil }
+            if key.values.contains(where: { if case .unknown(let o, _, _) = $0, LoopEvaluator.isWide(o) { return true }; return false }) { return nil }
             if onPath.contains(key) { return key }
             if finished.contains(key) { return nil }
             budget -= 1

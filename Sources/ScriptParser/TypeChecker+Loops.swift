@@ -163,7 +163,12 @@ struct LoopWalker {
 
     mutating func walkLoop(_ stmt: Stmt, _ c: Expr, _ body: Block, _ path: LoopPath) -> LoopPath? {
         let t = evaluator.truth(c, path.values)
-        if t == .no { return path }
+        // Never entered, but the condition ran once: `while ($j++ < 0)` leaves `$j` stepped.
+        if t == .no {
+            var once = path.forgetting(Self.variablesIncremented(c))
+            if let stepped = Self.applyingIncrements(in: c, path.values) { once.values = stepped }
+            return once
+        }
         let findingsBefore = findings.count
         let changed = Self.variablesChanged(body).union(Self.variablesIncremented(c))
         var after = path.forgetting(changed)
@@ -234,8 +239,13 @@ struct LoopWalker {
                let (name, count, unknownBound) = conjunctionCount(c, body, changed, path) {
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
+                // A counter stepped by its own test can cost as little as a break-counted loop,
+                // 2 instructions an iteration (measured: `while ($k++ < 400000) { }` loads).
+                let instructions = Self.minimalInstructions(body, c)
+                let limit = !Self.variablesIncremented(c).isEmpty && instructions <= 3
+                    ? TypeChecker.verifierBreakIterationLimit : TypeChecker.iterationLimit(instructions: instructions)
                 let message = unknownBound ? Self.tooLongAgainstFreshReads(count, counter: name)
-                    : Self.tooLong(count, counter: known ? nil : name)
+                    : Self.tooLong(count, counter: known ? nil : name, limit: limit)
                 if let message { findings.append(.error(c.range, message)) }
             }
             if findings.count == findingsBefore, Self.variablesIncremented(c).isDisjoint(with: read),
@@ -458,7 +468,7 @@ struct LoopWalker {
             switch evaluator.value(bound, path.values) {
             case .exact(let k):
                 extreme = k
-            case .unknown(let o, let lo, let hi) where o != LoopEvaluator.derived && o != LoopEvaluator.wide && op != .ne:
+            case .unknown(let o, let lo, let hi) where o != LoopEvaluator.derived && !LoopEvaluator.isWide(o) && op != .ne:
                 // One unknown in two parts (`$i < $n && $j > $n`) ties them together.
                 guard !unknownsUsed.contains(o) else { return nil }
                 if case .unknown(let start, _, _)? = path.values[name], start == o { return nil }
@@ -654,7 +664,7 @@ struct LoopWalker {
         switch value {
         case .exact(let s)?: return [s]
         // A range crossing zero: both ends are values it holds.
-        case .unknown(LoopEvaluator.wide, let l, let h)?:
+        case .unknown(let w, let l, let h)? where LoopEvaluator.isWide(w):
             return [l ^ LoopEvaluator.signBit, h ^ LoopEvaluator.signBit]
         case .unknown(let origin, let lo, let hi)? where origin != LoopEvaluator.derived:
             return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]

@@ -69,6 +69,9 @@ final class LoopLoadTests: XCTestCase {
         ("narrowed_way_round_ends", #"BEGIN { $u = @y; while ($u - 100 <= 20) { if ($u < 500) { break; } @x++; } }"#),
         ("counter_from_small_crossing_range", #"BEGIN { $u = @y; if ($u < 10) { if ($u > -50) { while ($u < 100) { $u++; } } } }"#),
         ("break_against_cpu", #"BEGIN { $i = 0; while (1) { $i++; if ($i > cpu) { break; } } printf("%d\n", $i); }"#),
+        // Never entered, its condition still stepped `$j` to 2, and `2 & 5` is 0.
+        ("condition_runs_once", #"BEGIN { $j = 1; $k = 10; while ($j++ <= $k >> 20) { @a = 1; } while ($j & 5) { printf("x\n"); } }"#),
+        ("self_stepped_400000", #"BEGIN { $k = 0; while ($k++ < 400000) { } printf("%d\n", $k); }"#),
         ("linked_copy", #"BEGIN { @y = 30; $u = @y; while ($u + 1 > 20) { if ($u > 5) { break; } @x++; } }"#),
         ("folded_equality", #"BEGIN { @y = 21; $u = @y; while ($u - 1 == 20) { if ($u > 5) { break; } @x++; } }"#),
         ("shift_narrows_the_variable", #"BEGIN { @y = 1 << 21; $u = (uint64)@y; while ($u >> 20) { if ($u > 5) { break; } @x++; } }"#),
@@ -180,6 +183,10 @@ final class LoopLoadTests: XCTestCase {
         ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; } } }"#),
         // `args->argv[$i]` is read afresh: the way past its break is open at every iteration.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while (@comms < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
+        // A test of `$i % 2` or `$i > 7` on -2^63...9 goes either way, leaving `$i` as it was.
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @count0; while ($i < 10) { if ($i % 2 == 0) { 1; } if ($i > 7) { break; } } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = @count0; while (10) { if ($i % 0) { } if ($i) { break; } } }"#),
+        ("this loop runs 600,001 times", #"BEGIN { $k = 0; while ($k++ <= 600000) { } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
