@@ -611,8 +611,9 @@ struct LoopWalker {
         for stmt in Self.statementsBeforeContinue(body) {
             switch stmt.kind {
             case .ifElse(let test, let then, nil):
-                guard let last = then.statements.last, case .breakLoop = last.kind else { break }
-                guard Self.isStraight(Block(Array(then.statements.dropLast()), range: then.range)),
+                // What follows the break in its block never runs.
+                guard let breakAt = then.statements.firstIndex(where: { if case .breakLoop = $0.kind { return true }; return false }) else { break }
+                guard Self.isStraight(Block(Array(then.statements[..<breakAt]), range: then.range)),
                       Self.variablesIncremented(test).isEmpty,
                       let (name, op, limit, signed) = counterTest(test, changed, always) ?? freshBoundTest(test, always),
                       case .exact(let start)? = path.values[name],
