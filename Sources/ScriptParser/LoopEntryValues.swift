@@ -204,8 +204,8 @@ struct LoopEvaluator {
         switch t {
         case .yes: return .exact(1)
         case .no: return .exact(0)
-        case .maybe: return .unknown(origin: Self.derived, low: 0, high: 1)
-        case .opaque: return .opaque
+        // Whatever it tests, a test is 0 or 1 (`($g++ < $g++) < 10` holds).
+        case .maybe, .opaque: return .unknown(origin: Self.derived, low: 0, high: 1)
         }
     }
 
