@@ -120,6 +120,8 @@ struct LoopEvaluator {
         case .unary(let op, let a):
             switch (op, value(a, vars)) {
             case (.negate, .exact(let x)): return .exact(0 &- x)
+            // The negation of any 64-bit value is any 64-bit value, a value of its own.
+            case (.negate, .unknown(let o, 0, .max)) where o >= 0: return fresh(0, .max)
             case (.bitNot, .exact(let x)): return .exact(~x)
             case (.logicalNot, _): return truthValue(truth(e, vars))
             default: return .opaque

@@ -19,6 +19,7 @@ extension LoopWalker {
         case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge, .eq, .ne].contains(op)
             && !a.type.isString && !b.type.isString:
             if let narrowed = narrowComparison(values, op, a, b, holds: holds) { return narrowed }
+            if let narrowed = narrowAgainstFreshRead(values, op, a, b, holds: holds) { return narrowed }
             if ![.eq, .ne].contains(op), isUnlinkedCopy(a, comparedWith: b, values) || isUnlinkedCopy(b, comparedWith: a, values) {
                 return values
             }
@@ -74,6 +75,28 @@ extension LoopWalker {
             return testsLowBits(a)
         default:
             return lowBits(c)
+        }
+    }
+
+    /// `$u > @zero`, the other side any 64-bit value read afresh: the verifier narrows `$u` by
+    /// that value's range, which only takes off the extreme `>` and `<` exclude (`$u > X`
+    /// leaves `$u` above the smallest value). `>=`, `<=`, `==` and `!=` leave it as it was.
+    mutating func narrowAgainstFreshRead(_ values: [String: LoopValue], _ op: BinaryOp, _ a: Expr, _ b: Expr,
+                                         holds: Bool) -> [String: LoopValue]? {
+        var op = holds ? op : (op.negated ?? op)
+        let name: String, other: Expr
+        if let n = Self.register(a), !Self.variablesRead(b).contains(n) { name = n; other = b }
+        else if let n = Self.register(b), !Self.variablesRead(a).contains(n) { name = n; other = a; op = op.mirrored }
+        else { return nil }
+        guard case .unknown? = values[name], LoopEvaluator.isFreshFullRead(other), Self.variablesRead(other).isEmpty else { return nil }
+        let signed = a.type.isSigned && b.type.isSigned
+        let smallest: UInt64 = signed ? 1 << 63 : 0, largest: UInt64 = signed ? (1 << 63) - 1 : .max
+        let (registerSide, constantType): (Expr, SType) = (Expr(.variable(name), range: a.range, type: signed ? .int64 : .uint64), signed ? .int64 : .uint64)
+        switch op {
+        case .gt: return narrowComparison(values, .gt, registerSide, Expr(.integer(smallest), range: b.range, type: constantType), holds: true)
+        case .lt: return narrowComparison(values, .lt, registerSide, Expr(.integer(largest), range: b.range, type: constantType), holds: true)
+        case .ge, .le, .eq, .ne: return values
+        default: return nil
         }
     }
 

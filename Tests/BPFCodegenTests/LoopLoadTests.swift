@@ -189,6 +189,10 @@ final class LoopLoadTests: XCTestCase {
         ("this loop runs 600,001 times", #"BEGIN { $k = 0; while ($k++ <= 600000) { } }"#),
         ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; 0x0102030405060708; } } }"#),
         ("the kernel's verifier cannot see this loop end: its condition holds whatever", #"BEGIN { $g = 0; while ($g++ < $g++ < 10) { } }"#),
+        // Found by fuzzing (seed 78): a counter from a negated map value; a variable compared
+        // with a fresh read, which only takes off the extreme value.
+        ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $q = -@x; while ($q < 10) { $q++; } }"#),
+        ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u > @zero) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
