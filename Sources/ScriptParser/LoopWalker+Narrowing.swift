@@ -91,10 +91,12 @@ extension LoopWalker {
         guard case .unknown? = values[name], LoopEvaluator.isFreshFullRead(other), Self.variablesRead(other).isEmpty else { return nil }
         let signed = a.type.isSigned && b.type.isSigned
         let smallest: UInt64 = signed ? 1 << 63 : 0, largest: UInt64 = signed ? (1 << 63) - 1 : .max
-        let (registerSide, constantType): (Expr, SType) = (Expr(.variable(name), range: a.range, type: signed ? .int64 : .uint64), signed ? .int64 : .uint64)
+        let type: SType = signed ? .int64 : .uint64
+        let register = Expr(.variable(name), range: a.range, type: type)
+        func bound(_ k: UInt64) -> Expr { Expr(.integer(k), range: b.range, type: type) }
         switch op {
-        case .gt: return narrowComparison(values, .gt, registerSide, Expr(.integer(smallest), range: b.range, type: constantType), holds: true)
-        case .lt: return narrowComparison(values, .lt, registerSide, Expr(.integer(largest), range: b.range, type: constantType), holds: true)
+        case .gt: return narrowComparison(values, .gt, register, bound(smallest), holds: true)
+        case .lt: return narrowComparison(values, .lt, register, bound(largest), holds: true)
         case .ge, .le, .eq, .ne: return values
         default: return nil
         }
