@@ -52,7 +52,14 @@ extension IRGen {
         case .childPID:
             return emitChildPID()
         case .context:
-            return LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "ctx")
+            // The verifier lets a program only add to or subtract from its context pointer
+            // (`ctx * 2`, `ctx & 1` or `(int32)ctx` are refused), so the script's `ctx` is the
+            // pointer's value as a number: copied through the stack by a helper, which the
+            // verifier knows only as a scalar. Every read through it goes by probe_read anyway.
+            let slot = allocaInEntry(bytes: 16, name: "ctx.value", onStack: true)
+            m.store64(LLVMBuildPtrToInt(builder, try probeContext(), m.i64, "")!, at: slot, 0)
+            m.callHelper(.probeReadKernel, [m.byteOffset(slot, 8), m.const64(8), slot])
+            return load64(slot, 8)
         case .probe, .function:
             throw CodegenError("internal error: \(v == .probe ? "probe" : "func") is a string", range: e.range)
         }
