@@ -244,6 +244,9 @@ struct LoopEvaluator {
                     return (op == .eq) == (k == 1) ? t : Self.negation(t)
                 }
             }
+            if let (op, x, bound) = unshiftedComparison(op, a, b, vars) {
+                return Self.compare(op, value(x, vars), value(bound, vars), signed: x.type.isSigned)
+            }
             return Self.compare(op, value(a, vars), value(b, vars), signed: a.type.isSigned && b.type.isSigned)
         // `while ($j - 2)` is `$j != 2` in 64-bit arithmetic. (Where the verifier's range of
         // `$j - 2` wraps round it may see both ways where this says one, never the other way.)
@@ -492,5 +495,38 @@ struct LoopEvaluator {
         let kept = x & ((UInt64(1) << UInt64(bits)) - 1)
         guard signed, kept >> UInt64(bits - 1) & 1 == 1 else { return kept }
         return kept | ~((UInt64(1) << UInt64(bits)) - 1)
+    }
+}
+
+extension LoopEvaluator {
+    /// `$u >> 20 < 4097` as the comparison LLVM emits for it, of `$u` itself:
+    /// `$u < 4097 << 20`. InstCombine moves a constant shift across an ordered comparison with a
+    /// constant when the shifted bound fits (logical shift with an unsigned comparison,
+    /// arithmetic with a signed one), so the verifier narrows `$u` there. Nil for any other shape.
+    mutating func unshiftedComparison(_ op: BinaryOp, _ a: Expr, _ b: Expr, _ vars: [String: LoopValue])
+        -> (BinaryOp, Expr, Expr)? {
+        guard [.lt, .le, .gt, .ge].contains(op) else { return nil }
+        if case .binary(.shr, _, _) = a.kind {} else {
+            guard case .binary(.shr, _, _) = b.kind else { return nil }
+            return unshiftedComparison(op.mirrored, b, a, vars).map { ($0.0.mirrored, $0.2, $0.1) }
+        }
+        guard case .binary(.shr, let x, let k) = a.kind, x.type.isInteger, case .integer(64, _) = x.type,
+              case .exact(let n) = value(k, vars), n > 0, n < 64,
+              case .exact(let c) = value(b, vars) else { return nil }
+        let signed = a.type.isSigned && b.type.isSigned
+        guard signed == x.type.isSigned else { return nil }
+        // The comparison of `x >> n` with c, as one of x with a bound: `<` and `>=` against
+        // c << n, `<=` and `>` against ((c + 1) << n) - 1. A bound that does not fit is left alone.
+        let target = op == .lt || op == .ge ? c : c &+ 1
+        if signed {
+            let t = Int64(bitPattern: target)
+            guard (op == .lt || op == .ge) || (c != UInt64(bitPattern: Int64.max) && t > Int64.min >> Int64(n)),
+                  t >= Int64.min >> Int64(n), t <= Int64.max >> Int64(n) else { return nil }
+        } else {
+            guard (op == .lt || op == .ge) || c != .max, target <= UInt64.max >> n else { return nil }
+        }
+        let shifted = target << n
+        let bound = op == .lt || op == .ge ? shifted : shifted &- 1
+        return (op, x, Expr(.integer(bound), range: b.range, type: x.type))
     }
 }

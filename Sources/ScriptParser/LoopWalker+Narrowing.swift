@@ -19,6 +19,8 @@ extension LoopWalker {
         case .binary(let op, let a, let b) where [.lt, .le, .gt, .ge, .eq, .ne].contains(op)
             && !a.type.isString && !b.type.isString:
             if let narrowed = narrowComparison(values, op, a, b, holds: holds) { return narrowed }
+            if let (op, x, bound) = evaluator.unshiftedComparison(op, a, b, values),
+               let narrowed = narrowComparison(values, op, x, bound, holds: holds) { return narrowed }
             if let narrowed = narrowAgainstFreshRead(values, op, a, b, holds: holds) { return narrowed }
             if ![.eq, .ne].contains(op), isUnlinkedCopy(a, comparedWith: b, values) || isUnlinkedCopy(b, comparedWith: a, values) {
                 return values

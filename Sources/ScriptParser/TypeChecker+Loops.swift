@@ -499,6 +499,10 @@ struct LoopWalker {
     mutating func counterTest(_ test: Expr, _ changed: Set<String>, _ values: [String: LoopValue])
         -> (name: String, op: BinaryOp, bound: UInt64, signed: Bool)? {
         guard case .binary(var op, var counter, var bound) = test.kind else { return nil }
+        // `$u >> 4 < 100` is `$u < 1600` to LLVM and the verifier.
+        if let (unshifted, x, k) = evaluator.unshiftedComparison(op, counter, bound, values) {
+            (op, counter, bound) = (unshifted, x, k)
+        }
         if case .variable = bound.kind, !counter.kind.isVariable {
             swap(&counter, &bound)
             op = op.mirrored

@@ -27,6 +27,8 @@ final class LoopLoadTests: XCTestCase {
         ("args_with_break", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
         ("false_constant", #"BEGIN { $n = 0; while ($n) { @x++; } while (0) { } }"#),
         ("break_certain_inside", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u > 5) { break; } @x++; } }"#),
+        ("shifted_counter", #"BEGIN { $u = 0; while ($u >> 4 < 100) { $u++; } printf("%d\n", $u); }"#),
+        ("shifted_counter_down", #"BEGIN { $u = 1000; while ($u >> 2 > 3) { $u--; } printf("%d\n", $u); }"#),
         ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
         // Found by a differential run (loops refused here, loaded by the verifier): code after a
         // loop that only ends by exit() is never reached; a branch taken narrows what follows.
@@ -80,6 +82,10 @@ final class LoopLoadTests: XCTestCase {
     /// Loops the checker refuses, each with what its message starts with. Compiled with the
     /// check turned off, the verifier must refuse every one: the rules claim nothing it accepts.
     static let refused: [(String, String)] = [
+        // A shifted variable compared with a constant is the variable compared with the
+        // shifted constant, to LLVM and so to the verifier.
+        ("this loop runs 480,000 times", #"BEGIN { $u = 0; while ($u >> 4 < 30000) { $u++; } }"#),
+        ("the kernel's verifier cannot see this loop end", #"BEGIN { @y = 30; $u = @y; while ($u >> 20 < 4097) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered", #"t:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 03) { @sub++; if ($n == 2) { } } }"#),
         ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < getopt("max-args", 20)) { if (args->argv[$i] == 0) { break; } while ($i < getopt("max-args", 20)) { } $i++; } }"#),
         ("this loop never ends: its condition is always true", #"BEGIN { $m = 0; while (1) { @sub++; while ($m < 5) { $m++; if ($m == 4) { break; } } } }"#),
