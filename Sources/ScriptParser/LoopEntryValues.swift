@@ -134,6 +134,15 @@ struct LoopEvaluator {
                 let signed = a.type.isSigned && b.type.isSigned
                 let x = value(a, vars), y = value(b, vars)
                 guard case .exact(let kx) = x, case .exact(let ky) = y else {
+                    // A remainder or a quotient by a divisor not known exactly: the verifier
+                    // tracks neither, so it is a value of its own that it knows nothing of
+                    // (`if ($u % @n)` goes either way). Zero divided is zero where LLVM
+                    // sees the zero as a constant and not where a loop changes it (a phi), so
+                    // which one the verifier meets is not known here.
+                    if op == .mod || op == .div, case .unknown = y {
+                        if case .exact(0) = x { return .opaque }
+                        return fresh(0, .max)
+                    }
                     // The sum of two different reads is a value of its own: a range when no
                     // end wraps, otherwise any value (the verifier's range is all of them too).
                     if op == .add, case .unknown(let o1, let lo1, let hi1) = x, case .unknown(let o2, let lo2, let hi2) = y,

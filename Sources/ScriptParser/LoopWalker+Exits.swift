@@ -173,6 +173,19 @@ extension LoopWalker {
     /// read of any 64-bit value: `$i <= @m` holds for `@m` = the largest value whatever `$i`
     /// is, and `$i != @m`, `$i == @m`, `$i >= @m` likewise (a strict `<` does not at the top).
     mutating func openBranches(_ c: Expr, _ changed: Set<String>, _ values: [String: LoopValue]) -> (Bool, Bool) {
+        // `!t`, and `t == 0` or `t != 1` for a test `t`, are t's branches swapped; `t == 1`
+        // and `t != 0` are t's own (`args->argv[$i] == 0 == 0`).
+        if case .unary(.logicalNot, let t) = c.kind {
+            let (yes, no) = openBranches(t, changed, values)
+            return (no, yes)
+        }
+        if case .binary(let op, let a, let b) = c.kind, op == .eq || op == .ne {
+            for (test, other) in [(a, b), (b, a)] where LoopEvaluator.isTest(test) && Self.variablesRead(other).isEmpty {
+                guard case .exact(let k) = evaluator.value(other, values), k <= 1 else { continue }
+                let (yes, no) = openBranches(test, changed, values)
+                return (op == .eq) == (k == 1) ? (yes, no) : (no, yes)
+            }
+        }
         if Self.variablesRead(c).isDisjoint(with: changed) {
             switch evaluator.truth(c, values) {
             case .yes: return (true, false)
@@ -181,19 +194,30 @@ extension LoopWalker {
             case .opaque: return (false, false)
             }
         }
-        // `($i > $i) > 5` is decided whatever `$i` holds.
+        // `($i > $i) > 5` is decided whatever `$i` holds; `$i % @n` goes either way whatever
+        // `$i` holds (a value of its own, read afresh at each test).
         var unknown = values
         for name in changed { unknown[name] = .opaque }
         switch evaluator.truth(c, unknown) {
         case .yes: return (true, false)
         case .no: return (false, true)
-        default: break
+        case .maybe: return (true, true)
+        case .opaque: break
         }
         guard case .binary(var op, let l, let r) = c.kind, l.type.isInteger || l.type.isPointer,
               r.type.isInteger || r.type.isPointer else { return (false, false) }
         if LoopEvaluator.isFreshFullRead(l), !LoopEvaluator.isFreshFullRead(r) {
             op = op.mirrored
         } else if !LoopEvaluator.isFreshFullRead(r) {
+            // `$k != tid`: a read of two values or more can differ from anything, and the
+            // verifier rules out one value of a range only at its ends, so `!=` holds (and
+            // `==` fails) whatever `$k` is.
+            guard op == .eq || op == .ne else { return (false, false) }
+            for side in [l, r] where Self.variablesRead(side).isEmpty {
+                if case .unknown(let o, let lo, let hi) = evaluator.value(side, values), o >= 0, lo < hi {
+                    return op == .ne ? (true, false) : (false, true)
+                }
+            }
             return (false, false)
         }
         // `v op X` with X any value: which of `v op X` and its negation always has an X.
