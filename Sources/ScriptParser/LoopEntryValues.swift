@@ -138,10 +138,42 @@ struct LoopEvaluator {
                     // tracks neither, so it is a value of its own that it knows nothing of
                     // (`if ($u % @n)` goes either way). Zero divided is zero where LLVM
                     // sees the zero as a constant and not where a loop changes it (a phi), so
-                    // which one the verifier meets is not known here.
+                    // which one the verifier meets is not known here, unless it is stepped
+                    // right there (`$g++ % @n`).
                     if op == .mod || op == .div, case .unknown = y {
-                        if case .exact(0) = x { return .opaque }
+                        if case .exact(0) = x, LoopWalker.variablesIncremented(a).isEmpty { return .opaque }
                         return fresh(0, .max)
+                    }
+                    // A read of any 64-bit value added to, subtracted from or xored with
+                    // something not known exactly is any 64-bit value, linked to neither
+                    // (`$g++ + @avg10`); so is one multiplied by something never zero.
+                    func isFull(_ v: LoopValue) -> Bool {
+                        if case .unknown(let o, 0, .max) = v, o >= 0 { return true }
+                        return false
+                    }
+                    func isNonZero(_ v: LoopValue) -> Bool {
+                        switch v {
+                        case .exact(let k): return k != 0
+                        case .unknown(_, let lo, _): return lo > 0
+                        case .opaque: return false
+                        }
+                    }
+                    var exactSide = false
+                    if case .exact = x { exactSide = true }
+                    if case .exact = y { exactSide = true }
+                    // (A constant added to one, or taken from one, is a copy the verifier
+                    // links to it: kept above in `bounded`.)
+                    if [.add, .sub].contains(op), !exactSide, isFull(x) || isFull(y) { return fresh(0, .max) }
+                    if op == .sub && isFull(y) || op == .bitXor && (isFull(x) || isFull(y)) { return fresh(0, .max) }
+                    if op == .mul, (isFull(x) && isNonZero(y)) || (isFull(y) && isNonZero(x)) { return fresh(0, .max) }
+                    // A multiple or left shift of a read by a constant: the verifier's range is
+                    // the ends' products when they fit, and any value when one does not
+                    // (`$u * 5` under `$u > 20` goes either way).
+                    if op == .mul || op == .shl, case .unknown(let o, let lo, let hi) = x, o >= 0, case .exact(let k) = y,
+                       k > 0, op == .mul || k < 64 {
+                        let factor: UInt64 = op == .mul ? k : 1 << k
+                        let (top, overflows) = hi.multipliedReportingOverflow(by: factor)
+                        return overflows ? fresh(0, .max) : fresh(lo * factor, top)
                     }
                     // The sum of two different reads is a value of its own: a range when no
                     // end wraps, otherwise any value (the verifier's range is all of them too).

@@ -8,6 +8,11 @@
 /// the condition reads becomes opaque.
 extension LoopWalker {
     mutating func narrow(_ values: [String: LoopValue], by c: Expr, holds: Bool) -> [String: LoopValue] {
+        // A test already decided this way tells nothing new (`$i && 2 == 0` never holds).
+        switch evaluator.truth(c, values) {
+        case .yes where holds, .no where !holds: return values
+        default: break
+        }
         switch c.kind {
         case .unary(.logicalNot, let a):
             return narrow(values, by: a, holds: !holds)
@@ -21,6 +26,17 @@ extension LoopWalker {
             if let narrowed = narrowComparison(values, op, a, b, holds: holds) { return narrowed }
             if let (op, x, bound) = evaluator.unshiftedComparison(op, a, b, values),
                let narrowed = narrowComparison(values, op, x, bound, holds: holds) { return narrowed }
+            // `$i - 2 == 0` is `$i == 2` to LLVM.
+            if op == .eq || op == .ne {
+                for (offset, other) in [(a, b), (b, a)] {
+                    guard case .binary(let arith, let v, let k) = offset.kind, arith == .add || arith == .sub,
+                          Self.register(v) != nil, Self.variablesRead(k).isEmpty, Self.variablesRead(other).isEmpty,
+                          case .exact(let x) = evaluator.value(k, values),
+                          case .exact(let c) = evaluator.value(other, values) else { continue }
+                    let target = Expr(.integer(arith == .add ? c &- x : c &+ x), range: other.range, type: v.type)
+                    if let narrowed = narrowComparison(values, op, v, target, holds: holds) { return narrowed }
+                }
+            }
             if let narrowed = narrowAgainstFreshRead(values, op, a, b, holds: holds) { return narrowed }
             if ![.eq, .ne].contains(op), isUnlinkedCopy(a, comparedWith: b, values) || isUnlinkedCopy(b, comparedWith: a, values) {
                 return values
@@ -32,6 +48,12 @@ extension LoopWalker {
                 let bound = Expr(.integer(1 << n), range: c.range, type: .uint64)
                 let unsignedRead = Expr(a.kind, range: a.range, type: .uint64)
                 if let narrowed = narrowComparison(values, .ge, unsignedRead, bound, holds: holds) { return narrowed }
+            }
+        // `while ($u - 20)` is `$u != 20`, which LLVM compares directly.
+        case .binary(let arith, let v, let k) where (arith == .add || arith == .sub) && v.type.isInteger && Self.register(v) != nil:
+            if case .exact(let x) = evaluator.value(k, values), Self.variablesRead(k).isEmpty {
+                let target = Expr(.integer(arith == .add ? 0 &- x : x), range: k.range, type: v.type)
+                if let narrowed = narrowComparison(values, .ne, v, target, holds: holds) { return narrowed }
             }
         // `$i % 0` is `$i` (BPF's rule, which LLVM then folds).
         case .binary(.mod, let a, let k) where evaluator.value(k, values) == .exact(0):
@@ -58,11 +80,17 @@ extension LoopWalker {
             if case .integer(let k) = e.kind { return k }
             return nil
         }
+        // `$i % -2` divides by 2 (codegen divides magnitudes).
+        func modulus(_ e: Expr) -> UInt64? {
+            if case .unary(.negate, let k) = e.kind, let m = constant(k) { return m }
+            return constant(e)
+        }
         func lowBits(_ e: Expr) -> Bool {
             switch e.kind {
+            // `$i % 1` is 0, and `$i % 2 % 2` a remainder of a remainder: no test of `$i` either.
             case .binary(.mod, let v, let k):
-                guard register(v) != nil, let m = constant(k) else { return false }
-                return m >= 2 && m < 1 << 31
+                guard register(v) != nil || lowBits(v), let m = modulus(k) else { return false }
+                return m >= 1 && m < 1 << 31
             case .binary(.bitAnd, let v, let k), .binary(.bitAnd, let k, let v):
                 guard register(v) != nil, let m = constant(k), m != 0, m < 1 << 31 else { return false }
                 return m & (m - 1) == 0 || m & (m + 1) == 0
@@ -71,8 +99,9 @@ extension LoopWalker {
             }
         }
         switch c.kind {
-        case .binary(let op, let a, let b) where op == .eq || op == .ne:
-            return (lowBits(a) && constant(b) != nil) || (lowBits(b) && constant(a) != nil)
+        // Ordered too: `$i % 2 < 0` compares the remainder, a register of its own.
+        case .binary(let op, let a, let b) where [.eq, .ne, .lt, .le, .gt, .ge].contains(op):
+            return (lowBits(a) && modulus(b) != nil) || (lowBits(b) && modulus(a) != nil)
         case .unary(.logicalNot, let a):
             return testsLowBits(a)
         default:
