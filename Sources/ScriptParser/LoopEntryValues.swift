@@ -45,6 +45,13 @@ struct LoopEvaluator {
     /// way one the verifier knows only by its width.
     var firstFieldReads: [String: Int] = [:]
 
+    /// The `$variables` the loops being followed change. LLVM folds arithmetic on a variable
+    /// only where it holds a constant; where a loop changes it, it is a phi, and the verifier
+    /// does the arithmetic itself. It computes no division or remainder (a `/` or `%` by a
+    /// constant that is not a power of two stays a BPF div or mod): measured on 6.18,
+    /// `$i = 5; while ($i % 7) { $i++; }` is followed past a million instructions.
+    var varying: Set<String> = []
+
     mutating func fresh(_ low: UInt64, _ high: UInt64) -> LoopValue {
         nextOrigin += 1
         return .unknown(origin: nextOrigin, low: low, high: high)
@@ -133,6 +140,18 @@ struct LoopEvaluator {
             default:
                 let signed = a.type.isSigned && b.type.isSigned
                 let x = value(a, vars), y = value(b, vars)
+                if op == .mod || op == .div, case .exact(let k) = y, !LoopWalker.variablesRead(a).isDisjoint(with: varying) {
+                    let magnitude = signed && Int64(bitPattern: k) < 0 ? 0 &- k : k
+                    // LLVM does fold one it knows the dividend is below (`$i / 20` under
+                    // `$i < 20`): taken here from what this pass knows of it.
+                    var below = false
+                    switch x {
+                    case .exact(let v): below = v < magnitude
+                    case .unknown(let o, _, let hi) where o >= 0: below = hi < magnitude
+                    default: break
+                    }
+                    if magnitude & (magnitude &- 1) != 0, !below { return fresh(0, .max) }
+                }
                 guard case .exact(let kx) = x, case .exact(let ky) = y else {
                     // A remainder or a quotient by a divisor not known exactly: the verifier
                     // tracks neither, so it is a value of its own that it knows nothing of

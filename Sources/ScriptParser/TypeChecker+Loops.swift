@@ -162,7 +162,13 @@ struct LoopWalker {
     }
 
     mutating func walkLoop(_ stmt: Stmt, _ c: Expr, _ body: Block, _ path: LoopPath) -> LoopPath? {
+        // The first test is of the values the loop starts from: LLVM tests them before the
+        // loop, folded where they are constants.
         let t = evaluator.truth(c, path.values)
+        // Inside, what the loop changes is no constant to LLVM (LoopEvaluator.varying).
+        let outside = evaluator.varying
+        evaluator.varying.formUnion(Self.variablesChanged(body).union(Self.variablesIncremented(c)))
+        defer { evaluator.varying = outside }
         // Never entered, but the condition ran once: `while ($j++ < 0)` leaves `$j` stepped.
         if t == .no {
             var once = path.forgetting(Self.variablesIncremented(c))
@@ -244,7 +250,7 @@ struct LoopWalker {
                 let instructions = Self.minimalInstructions(body, c)
                 let limit = !Self.variablesIncremented(c).isEmpty && instructions <= 3
                     ? TypeChecker.verifierBreakIterationLimit : TypeChecker.iterationLimit(instructions: instructions)
-                let message = unknownBound ? Self.tooLongAgainstFreshReads(count, counter: name)
+                let message = unknownBound ? Self.tooLongAgainstFreshReads(count, counter: name, dividing: Self.isFixed(c))
                     : Self.tooLong(count, counter: known ? nil : name, limit: limit)
                 if let message { findings.append(.error(c.range, message)) }
             }
@@ -310,8 +316,10 @@ struct LoopWalker {
             + "; count iterations in a $variable or break out"
     }
 
-    static func tooLongAgainstFreshReads(_ count: LoopTripCount, counter: String) -> String? {
-        let why = "the kernel's verifier cannot see this loop end: it knows nothing of the map, builtin or kernel values the condition reads afresh each time, so it follows the loop for as long as $\(counter) lets the condition hold"
+    static func tooLongAgainstFreshReads(_ count: LoopTripCount, counter: String, dividing: Bool = false) -> String? {
+        let why = dividing
+            ? "the kernel's verifier cannot see this loop end: it does not work out a division or remainder (by anything but a power of two), so the condition can hold at every iteration, and it follows the loop for as long as $\(counter) lets it"
+            : "the kernel's verifier cannot see this loop end: it knows nothing of the map, builtin or kernel values the condition reads afresh each time, so it follows the loop for as long as $\(counter) lets the condition hold"
         switch count {
         case .exactly(let n) where n >= TypeChecker.verifierIterationLimit:
             return why + " (\(n.groupedDigits) iterations) and gives up after 1,000,000 instructions; compare $\(counter) with a constant bound too, or break out"
@@ -428,6 +436,7 @@ struct LoopWalker {
         var shortest: (String, LoopTripCount, Bool)?
         var unknownsUsed = Set<Int>()
         var moving = 0
+        var simulated: [Expr] = []
         for term in terms {
             if Self.variablesRead(term).isDisjoint(with: changed) {
                 guard openBranches(term, changed, values).0 else { return nil }
@@ -439,6 +448,13 @@ struct LoopWalker {
                 let name = Self.variablesRead(term).intersection(changed).sorted()[0]
                 moving += 1
                 if shortest == nil { shortest = (name, .forever, true) }
+                continue
+            }
+            // Decided at the first value: followed after the others, as far as they let it.
+            var compares = false
+            if case .binary(let op, _, _) = term.kind, [.lt, .le, .gt, .ge, .ne].contains(op) { compares = true }
+            if !compares, simulatedTerm(term, changed, body, path, limit: 1) != nil {
+                simulated.append(term)
                 continue
             }
             guard case .binary(var op, var counter, var bound) = term.kind, counter.type.isInteger, bound.type.isInteger,
@@ -487,6 +503,15 @@ struct LoopWalker {
             moving += 1
             if shortest == nil || (count.lowerBound ?? .max) < (shortest!.1.lowerBound ?? .max) {
                 shortest = (name, count, unknownBound)
+            }
+        }
+        // Parts followed value by value, only as far as the others let the loop run.
+        for term in simulated {
+            let limit = min(shortest?.1.lowerBound ?? .max, TypeChecker.verifierBreakIterationLimit)
+            guard let (name, count) = simulatedTerm(term, changed, body, path, limit: limit) else { return nil }
+            moving += 1
+            if shortest == nil || (count.lowerBound ?? .max) < (shortest!.1.lowerBound ?? .max) {
+                shortest = (name, count, false)
             }
         }
         // Every part holds whatever happens: rule one's business.
@@ -675,6 +700,29 @@ struct LoopWalker {
             return lo < 1 << 63 && hi >= 1 << 63 ? [lo, hi, (1 << 63) - 1, 1 << 63] : [lo, hi]
         default: return nil
         }
+    }
+
+    /// A part of a condition that reads one counter, known exactly at the loop's head and
+    /// stepped by a constant, and nothing read afresh (`$i * 20`): followed value by value,
+    /// as the verifier does, for as many iterations as it could ever follow. Nil when some
+    /// value leaves the part undecided.
+    mutating func simulatedTerm(_ term: Expr, _ changed: Set<String>, _ body: Block, _ path: LoopPath, limit: UInt64)
+        -> (String, LoopTripCount)? {
+        let read = Self.variablesRead(term)
+        guard read.count == 1, let name = read.first, changed.contains(name),
+              Self.variablesIncremented(term).isEmpty, case .exact(let start)? = path.values[name],
+              let step = counterStep(name, body, path), step != 0 else { return nil }
+        var values = path.values
+        var x = start
+        for n in 0..<limit {
+            values[name] = .exact(x)
+            switch evaluator.truth(term, values) {
+            case .yes: x = x &+ step
+            case .no: return (name, .exactly(n))
+            default: return nil
+            }
+        }
+        return (name, .atLeast(limit))
     }
 
     /// What one iteration adds to `$name`, when every change is a top-level `$name++`, `--`,

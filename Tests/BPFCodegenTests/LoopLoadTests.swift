@@ -32,6 +32,10 @@ final class LoopLoadTests: XCTestCase {
         // `0 % cpu` on a variable the loop leaves alone is a constant LLVM folds.
         ("remainder_of_unchanged_zero", #"BEGIN { $i = 0; while ($i % cpu) { @x++; } }"#),
         ("break_on_equal_to_builtin", #"BEGIN { $k = 0; while ($k < 30) { if ($k == pid) { break; } $k += 3; } }"#),
+        ("remainder_in_counted_loop", #"BEGIN { $i = 0; while ($i < 10) { if ($i % 3 == 0) { @x++; } $i++; } }"#),
+        // LLVM folds `$i / 20` under `$i < 20`: the inner loop is never entered.
+        ("quotient_known_below_divisor", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0) { break; } while ($i / 20) { } $i++; } }"#),
+        ("quotient_of_zero_never_entered", #"BEGIN { $k = 0; while ($k / 1000000) { $k++; } printf("%d\n", $k); }"#),
         ("counter_on_both_branches", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
         // Found by a differential run (loops refused here, loaded by the verifier): code after a
         // loop that only ends by exit() is never reached; a branch taken narrows what follows.
@@ -103,6 +107,10 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { @count0 = 1; $i = @count0; while ($i < 10) { if ($i % 2 < 0) { continue; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { @count0 = 1; $i = @count0; while ($i < 10) { if ($i - 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u - 20) { if ($u % 5) { break; } @x++; } }"#),
+        // The verifier works out no division or remainder by other than a power of two
+        // (a mutation of execsnoop's argument loop, fuzzing seed 80).
+        ("the kernel's verifier cannot see this loop end: it does not work out a division", #"BEGIN { $i = 5; while ($i % 7) { $i++; } }"#),
+        ("this loop runs at least 500,001 times", #"BEGIN { @n = 3; $i = 1; while ($i * 20 && $i < @n) { $i++; } }"#),
         ("this loop runs 480,000 times", #"BEGIN { $u = 0; while ($u >> 4 < 30000) { $u++; } }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { @y = 30; $u = @y; while ($u >> 20 < 4097) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered", #"t:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 03) { @sub++; if ($n == 2) { } } }"#),
