@@ -65,6 +65,22 @@ final class ListingTests: XCTestCase {
         }
     }
 
+    /// `-l` with no pattern looks at the working directory's files for uprobes: one that is not
+    /// ELF is skipped, not the end of the listing (a file named on its own still is an error).
+    func testListingSkipsFilesThatAreNotELF() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swtrace-list-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "not a program\n".write(to: dir.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let all = try runWorkload("cd '\(dir.path)' && '\(SwtraceRunner.binaryPath)' -l")
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stdout.contains("tracepoint:syscalls:sys_enter_execve\n"), all.stderr)
+        XCTAssertFalse(all.stderr.contains("not an ELF file"), all.stderr)
+        let named = try runWorkload("'\(SwtraceRunner.binaryPath)' -l 'uprobe:\(dir.path)/notes.txt:*'")
+        XCTAssertEqual(named.status, 1)
+        XCTAssertTrue(named.stderr.contains("notes.txt is not an ELF file"), named.stderr)
+    }
+
     func testVerboseExecveFromFormatFile() throws {
         try requireReadableTracefs()
         let expected = try expectedVerbose("syscalls", "sys_enter_execve")

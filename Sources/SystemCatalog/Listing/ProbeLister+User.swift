@@ -27,14 +27,16 @@ extension ProbeLister {
     /// Without DWARF there are no argument lines; `-v` says so on stderr, as bpftrace does.
     func uprobes(parts: [String], provider: String, verbose: Bool) throws -> [ListedProbe] {
         let binaries = try self.binaries(parts[0], provider)
+        let named = Self.namesOneFile(parts[0])
         var listed: [ListedProbe] = []
         for binary in binaries {
             let symbols: [UserSymbol]
             switch catalog.functionSymbols(inBinary: binary) {
             case .success(let s): symbols = s
-            // Several files: one that is not ELF (a locale archive a process maps) is skipped.
+            // Files a wildcard or a process chose: one that is not ELF (a locale archive a
+            // process maps, a text file `-l` meets in the working directory) is skipped.
             case .failure(let error):
-                if binaries.count == 1 { throw PartsRefusal(message: error.message) }
+                if named { throw PartsRefusal(message: error.message) }
                 continue
             }
             if verbose {
@@ -50,13 +52,14 @@ extension ProbeLister {
     /// The binary's USDT probes matching `[PROVIDER, NAME]` globs.
     func usdtProbes(parts: [String]) throws -> [ListedProbe] {
         let binaries = try self.binaries(parts[0], "usdt")
+        let named = Self.namesOneFile(parts[0])
         var listed: [ListedProbe] = []
         for binary in binaries {
             let probes: [USDTProbeInfo]
             switch catalog.usdtProbes(inBinary: binary) {
             case .success(let p): probes = p
             case .failure(let error):
-                if binaries.count == 1 { throw PartsRefusal(message: error.message) }
+                if named { throw PartsRefusal(message: error.message) }
                 continue
             }
             listed += probes.filter { Glob.matches(parts[1], $0.provider) && Glob.matches(parts[2], $0.name) }
@@ -66,6 +69,9 @@ extension ProbeLister {
         }
         return listed
     }
+
+    /// Whether a BINARY part names one file, whose failure is the listing's.
+    static func namesOneFile(_ name: String) -> Bool { !name.isEmpty && !Glob.hasWildcard(name) }
 
     /// The files a BINARY part names: with -p, the process's files it matches (`*` or nothing:
     /// all of them); else the files a wildcard matches, or the one file a name means.
