@@ -28,6 +28,8 @@ final class IRGen {
     var format: TracepointFormat?
     /// The attach points of the probe being emitted (probe builtins read them).
     var probeAttachPoints: [ResolvedAttachPoint] = []
+    /// The probe's `while` loops that stay plain; the rest go through `bpf_loop` (TypedProbe.plainLoops).
+    var plainLoops: Set<Int>?
     /// The largest record any probe reserves; the ring buffer is sized from it.
     var largestRecord = 8
     /// Perf event array transport: the per-CPU buffer a record is built in before
@@ -94,6 +96,7 @@ final class IRGen {
         let name = "probe_\(index)"
         format = probe.tracepointFormat
         probeAttachPoints = probe.attachPoints
+        plainLoops = probe.plainLoops
         scratch = ScratchSpace()
         let state = newFunction(name, parameters: [m.i8p], at: probe.range, isCallback: false, exitName: "exit")
         if let fn = state.function { LLVMSetSection(fn, ProgramSection.name(for: first)) }
@@ -210,6 +213,8 @@ final class IRGen {
             if let otherwise { try emitBlock(otherwise) }
             branchIfOpen(to: done)
             LLVMPositionBuilderAtEnd(builder, done)
+        case .whileLoop(let cond, let body) where plainLoops.map({ !$0.contains(stmt.range.start) }) ?? false:
+            try emitWhileCallback(stmt, condition: cond, body: body)
         case .whileLoop(let cond, let body):
             let head = appendBlock("while.cond"), bodyBB = appendBlock("while.body"), done = appendBlock("while.end")
             LLVMBuildBr(builder, head)

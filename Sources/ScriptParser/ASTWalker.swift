@@ -44,3 +44,40 @@ enum ASTWalker {
         }
     }
 }
+
+extension Stmt {
+    /// Every `$variable` the statement names, at any depth (codegen passes these to a loop
+    /// lowered as a callback).
+    public var variableNames: Set<String> {
+        var names: Set<String> = []
+        ASTWalker.visit(self) { if case .variable(let name) = $0.kind { names.insert(name) } }
+        return names
+    }
+}
+
+extension Stmt {
+    /// Every `$variable` the statement may assign or step, at any depth: what a loop lowered
+    /// as a callback copies back (BPFCodegen's IRGen+WhileCallback.swift), and what the checker
+    /// forgets after it.
+    public var assignedVariableNames: Set<String> {
+        var names: Set<String> = []
+        func visit(_ stmt: Stmt) {
+            switch stmt.kind {
+            case .assign(let target, _, _):
+                if case .variable(let name) = target.kind { names.insert(name) }
+            case .ifElse(_, let then, let otherwise):
+                then.statements.forEach(visit)
+                otherwise?.statements.forEach(visit)
+            case .whileLoop(_, let body), .unroll(_, let body), .forMap(_, _, let body):
+                body.statements.forEach(visit)
+            default:
+                break
+            }
+        }
+        visit(self)
+        ASTWalker.visit(self) { e in
+            if case .increment(let target, _, _, _) = e.kind, case .variable(let name) = target.kind { names.insert(name) }
+        }
+        return names
+    }
+}

@@ -229,57 +229,6 @@ extension LoopWalker {
         }
     }
 
-    /// The conditions of the `if`s every iteration of a loop meets (at its top level, before
-    /// any `continue`) that the verifier sees go either way at every iteration: each leaves
-    /// one way waiting. Only those whose branches differ in what they do (a map write or an
-    /// output one has and the other has not), so the compiler cannot merge them, and that
-    /// leave neither the loop nor the probe.
-    /// The least number of ways one iteration leaves waiting, every iteration: each `if` that
-    /// goes either way (`forkingBranches`), and each map read, map write, map increment and
-    /// printf that every iteration runs. Compiled, each of those tests a helper's result (a
-    /// lookup's null pointer, an update's error, a ring buffer reservation), both ways open to
-    /// the verifier and both going on round the loop. Measured on 6.18: a counted loop doing
-    /// any one of them 8,192 times is refused, 8,000 times loads.
-    mutating func pendingPerIteration(_ body: Block, _ condition: Expr, _ changed: Set<String>, _ entry: LoopPath) -> UInt64 {
-        // The condition's own map reads run at every test too.
-        var forks = UInt64(forkingBranches(body, condition, changed, entry).count) + Self.helperTests(condition)
-        for stmt in Self.statementsBeforeContinue(body) {
-            switch stmt.kind {
-            case .expr(let e): forks += Self.helperTests(e)
-            case .assign(let t, _, let v):
-                if case .map(_, let keys) = t.kind { forks += 1 + keys.reduce(0) { $0 + Self.helperTests($1) } }
-                forks += Self.helperTests(v)
-            case .ifElse(let c, _, _): forks += Self.helperTests(c)
-            default: break
-            }
-        }
-        return forks
-    }
-
-    /// The fewest instructions the verifier walks for one iteration: the step and the test
-    /// that jumps back (2; 3 for the cheapest `while`, measured, but a rotated loop needs 2),
-    /// one for each helper call every iteration makes (builtins, `rand`, map accesses,
-    /// printf), and one for the jump of each `if` that tests a call's result and has work to
-    /// skip.
-    static func minimalInstructions(_ body: Block, _ condition: Expr) -> UInt64 {
-        var cost = 2 + certainInstructions(condition)
-        for stmt in statementsBeforeContinue(body) {
-            switch stmt.kind {
-            case .expr(let e): cost += certainInstructions(e)
-            case .assign(let t, _, let v):
-                if case .map = t.kind { cost += 1 }
-                cost += certainInstructions(t) + certainInstructions(v)
-            case .ifElse(let c, let then, let otherwise):
-                let calls = certainInstructions(c)
-                cost += calls
-                let work = hasEffect(then) || leavesProbe(then) || (otherwise.map { hasEffect($0) || leavesProbe($0) } ?? false)
-                if calls > 0, work { cost += 1 }
-            default: break
-            }
-        }
-        return cost
-    }
-
     /// Instructions an expression certainly costs when evaluated: one for each helper test,
     /// builtin and `rand` (a call), and the word loop of each whole-value comparison.
     static func certainInstructions(_ e: Expr) -> UInt64 {

@@ -169,32 +169,6 @@ extension LoopWalker {
         return out
     }
 
-    /// Whether the first walk of the loop, every decision on it known, is still going after
-    /// `limit` iterations.
-    mutating func runsPast(_ limit: Int, _ c: Expr, _ body: Block, _ start: [String: LoopValue]) -> Bool {
-        var values = start
-        // A walk whose deciding variables come back to earlier values runs for ever: checked at
-        // powers of two (Brent), so a short cycle is found at once.
-        let relevant = Self.variablesDeciding(c, body)
-        var mark = start.filter { relevant.contains($0.key) }
-        var nextMark = 1
-        for iteration in 0..<limit {
-            if iteration == nextMark {
-                mark = values.filter { relevant.contains($0.key) }
-                nextMark *= 2
-            } else if iteration > 0, values.filter({ relevant.contains($0.key) }) == mark,
-                      !mark.values.contains(where: { if case .exact = $0 { return false }; return true }) {
-                return true
-            }
-            guard evaluator.truth(c, values) == .yes, let stepped = Self.applyingIncrements(in: c, values) else { return false }
-            switch run(body, stepped) {
-            case .normal(let v), .continues(let v): values = v
-            default: return false
-            }
-        }
-        return true
-    }
-
     /// Every way one pass through `stmts` can go: decisions the verifier knows taken, ones
     /// that go both ways followed both ways (each narrowing what it read). A way that meets a
     /// decision this model cannot make ends `.unknown`; so do all once `budget` ways are used.

@@ -1,19 +1,23 @@
-/// `while` loops the kernel's verifier is certain to refuse, found from the script.
+/// `while` loops swtrace refuses, found from the script.
 ///
-/// The verifier follows every iteration of a loop on every path it explores. It refuses a loop
-/// that comes back to its head in a state it has seen on the same path ("infinite loop
-/// detected"), and gives up after 1,000,000 processed instructions ("BPF program is too large").
-/// Both are certain, and visible in the script, when:
-/// - the body changes none of the `$variables` the condition reads: a condition of variables
-///   and constants holds forever once it holds, and maps, builtins and `args` fields are read
-///   afresh each time, unknown to the verifier, so it never sees the condition turn false;
-/// - a counter starts at a constant and moves by a constant step towards a constant bound
-///   more than `verifierIterationLimit` times.
-/// Either way only when no `break` of this loop, `return` or `exit()` is sure to be met
-/// (LoopWalker+Exits.swift), and
-/// only on a path the verifier certainly explores with the condition holding: the first pass
-/// through the probe (`LoopValue`), as the verifier walks it first. Measured on 6.18 with
-/// --dry-run: see Tests/ScriptParserTests/Scripts/check/loop_*.st and LoopLoadTests.
+/// The verifier follows every iteration of a plain loop on every path it explores. It refuses a
+/// loop that comes back to its head in a state it has seen on the same path ("infinite loop
+/// detected"), and gives up after 1,000,000 processed instructions or 8,192 waiting branches.
+/// swtrace keeps plain only loops it sees end within a few iterations, and lowers every other
+/// loop through the kernel's `bpf_loop` helper, which the verifier checks without walking its
+/// iterations (LoopLowering.swift). What is left to refuse, certainly and visibly in the script:
+/// - a loop whose body changes none of the `$variables` its condition reads, or sets them to
+///   values under which it still holds, and gets past every way out: it never ends once
+///   entered; or one whose end only a change in a map, builtin or `args` field read afresh
+///   could bring (bpftrace refuses all of these: the verifier cannot see them end);
+/// - a counter walked to a bound it never meets, or counted to a bound read afresh: the
+///   verifier follows it to the end of that value's range;
+/// - a counted loop that runs longer than `bpf_loop` does (`LoopLowering.iterationCap`).
+/// Each only when no `break` of this loop, `return` or `exit()` is sure to be met
+/// (LoopWalker+Exits.swift), and only on a path the verifier certainly explores with the
+/// condition holding: the first pass through the probe (`LoopValue`), as the verifier walks it
+/// first. Measured on 6.18 with --dry-run: see Tests/ScriptParserTests/Scripts/check/loop_*.st
+/// and LoopLoadTests.
 extension TypeChecker {
     /// Every iteration costs the verifier at least three instructions (test, step, jump back;
     /// often five), so 1,000,000 / 3 iterations are always too many. Measured on 6.18: the
@@ -25,24 +29,13 @@ extension TypeChecker {
     /// 500,010 do not.
     static let verifierBreakIterationLimit: UInt64 = 500_001
 
-    /// The iterations certain to pass 1,000,000 instructions at `instructions` each, and never
-    /// below what was measured for the cheapest loop.
-    static func iterationLimit(instructions: UInt64) -> UInt64 {
-        instructions <= 3 ? verifierIterationLimit : 1_000_000 / instructions + 1
-    }
-
-    /// Where an `if` can go either way, the verifier follows one way and keeps the other to
-    /// check later; it refuses a program once more than 8,192 are waiting
-    /// (BPF_COMPLEXITY_LIMIT_JMP_SEQ). A counted loop follows all its iterations before it
-    /// comes back for any of them.
-    static let verifierPendingBranchLimit: UInt64 = 8192
-
     /// Checks the loops of a typed probe body (after its predicate).
-    mutating func checkLoops(predicate: Expr?, body: Block) {
+    /// Returns the loops that stay plain loops (TypedProbe.plainLoops); the rest go through `bpf_loop`.
+    mutating func checkLoops(predicate: Expr?, body: Block) -> Set<Int> {
         var hasWhile = false
         LoopWalker.visitStatements(body, intoLoops: true) { if case .whileLoop = $0.kind { hasWhile = true } }
         // Nothing to check, and no file to read at start-up, in a probe without a `while`.
-        guard hasWhile else { return }
+        guard hasWhile else { return [] }
         var walker = LoopWalker()
         walker.evaluator.cpuCount = catalog.possibleCPUCount()
         // The first read of a tracepoint field is a value the verifier knows only by its width.
@@ -57,13 +50,14 @@ extension TypeChecker {
         var start = LoopPath()
         if let predicate {
             switch walker.evaluator.truth(predicate, [:]) {
-            case .no: return
+            case .no: return []
             case .opaque: start.certain = false
             default: break
             }
         }
         _ = walker.walk(body, start)
         diagnostics.items += walker.findings
+        return walker.plainLoops
     }
 }
 
@@ -94,6 +88,11 @@ struct LoopPath {
 struct LoopWalker {
     var evaluator = LoopEvaluator()
     var findings: [Diagnostic] = []
+    /// The `while` loops that stay plain loops (TypedProbe.plainLoops, LoopLowering.swift).
+    var plainLoops: Set<Int> = []
+    /// How deep in loops the walk is, and the budget plain loops have used (LoopLowering.swift).
+    var nesting = 0
+    var plainLoopCost: UInt64 = 0, plainComparisonCost: UInt64 = 0
 
     /// Walks a block; nil when the path ends in it (`break`, `return`, `exit()`).
     mutating func walk(_ block: Block, _ path: LoopPath) -> LoopPath? {
@@ -147,7 +146,9 @@ struct LoopWalker {
         case .whileLoop(let c, let body):
             return walkLoop(stmt, c, body, path)
         case .unroll(_, let body):
+            nesting += 1
             let end = walk(body, path)
+            nesting -= 1
             if end == nil, !Self.breaks(body) { return nil }
             return path.forgetting(Self.variablesChanged(body))
         case .forMap(let variable, _, let body):
@@ -170,7 +171,12 @@ struct LoopWalker {
         evaluator.varying.formUnion(Self.variablesChanged(body).union(Self.variablesIncremented(c)))
         defer { evaluator.varying = outside }
         // Never entered, but the condition ran once: `while ($j++ < 0)` leaves `$j` stepped.
+        // LLVM folds the first test where it is constant; where it does not, the verifier may
+        // go in, so the loop is a `bpf_loop` one, and what it may change is unknown after it.
         if t == .no {
+            if !Self.variablesIncremented(c).isEmpty || !stmt.assignedVariableNames.isEmpty {
+                return path.forgetting(stmt.assignedVariableNames)
+            }
             var once = path.forgetting(Self.variablesIncremented(c))
             if let stepped = Self.applyingIncrements(in: c, path.values) { once.values = stepped }
             return once
@@ -186,6 +192,9 @@ struct LoopWalker {
         // follows, by its condition or a break (were it refused, nothing said here matters).
         // One with a `return` or `exit()` may end only there (`while (1) { … exit(); }`).
         if case .maybe = t {} else if Self.leavesProbe(body) { after.certain = false }
+        // Whether this walk sees the loop end after a number of iterations it knows: only such
+        // a loop stays a plain loop for the verifier to walk (TypedProbe.helperLoops).
+        var followed: UInt64?
         if path.certain, t.mayHold {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
@@ -198,60 +207,39 @@ struct LoopWalker {
                       let (name, count, final) = countedLoop(c, body, changed, path) {
                 // A break the verifier can go round may still end the loop early at run time.
                 if let final, !exits { after.values[name] = .exact(final) }
-                if case .exactly(let n) = count, n < TypeChecker.verifierIterationLimit { after.certain = path.certain }
+                if case .exactly(let n) = count, n <= LoopLowering.iterationCap { after.certain = path.certain }
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
-                let limit = TypeChecker.iterationLimit(instructions: Self.minimalInstructions(body, c))
-                if let message = Self.tooLong(count, counter: known ? nil : name, limit: limit) {
+                if known, case .exactly(let n) = count { followed = n }
+                if let message = Self.tooLong(count, counter: known ? nil : name, mayEndSooner: exits) {
                     findings.append(.error(c.range, message))
-                } else if known, !exits, case .exactly(let n) = count {
-                    // Rule three: the first pass runs every iteration before it comes back for
-                    // any way it left waiting.
-                    let forks = pendingPerIteration(body, c, changed, path)
-                    if n * forks > TypeChecker.verifierPendingBranchLimit {
-                        findings.append(.error(c.range, Self.tooManyPending(n, forks: forks)))
-                    }
                 }
             }
             if findings.count == findingsBefore, let (count, counter) = steppedEveryWay(c, body, changed, path),
                let least = count.lowerBound {
-                if least >= TypeChecker.verifierIterationLimit {
-                    findings.append(.error(c.range, "this loop runs at least \(least.groupedDigits) times ($\(counter) moves by a different step on different ways through its body; counted with the largest); the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"))
-                } else {
-                    let forks = pendingPerIteration(body, c, changed, path)
-                    if least * forks > TypeChecker.verifierPendingBranchLimit {
-                        findings.append(.error(c.range, Self.tooManyPending(least, forks: forks, atLeast: true)))
-                    }
+                if least > LoopLowering.iterationCap, !exits {
+                    findings.append(.error(c.range, "this loop runs at least \(least.groupedDigits) times ($\(counter) moves by a different step on different ways through its body; counted with the largest); swtrace runs a loop this long through the kernel's bpf_loop helper, which stops after \(LoopLowering.iterationCap.groupedDigits) iterations"))
                 }
             }
-            if findings.count == findingsBefore, let (count, counter, exitValue) = breakCountedLoop(c, body, changed, path) {
+            if findings.count == findingsBefore, let (count, counter, exitValue, freshBound) = breakCountedLoop(c, body, changed, path) {
                 // Always entered and left only by its break: what follows sees the counter's last value.
                 if t == .yes, let exitValue, Self.variablesChanged(body) == [counter] {
                     after.values[counter] = .exact(exitValue)
                 }
+                if case .exactly(let n) = count { followed = n }
                 if count == .forever {
                     findings.append(.error(c.range, "this loop never ends: the test before its only break fails for every value its counter takes"))
-                } else if let message = Self.tooLong(count, limit: TypeChecker.verifierBreakIterationLimit,
-                                                     mayEndSooner: t != .yes) {
+                } else if let message = Self.tooLong(count, mayEndSooner: t != .yes || freshBound) {
                     findings.append(.error(c.range, message))
-                } else if case .exactly(let n) = count {
-                    let forks = pendingPerIteration(body, c, changed, path)
-                    if n * forks > TypeChecker.verifierPendingBranchLimit {
-                        findings.append(.error(c.range, Self.tooManyPending(n, forks: forks, mayEndSooner: t != .yes)))
-                    }
                 }
             }
             if findings.count == findingsBefore, canGoRound(body, condition: c, keeping: [], changed: changed, entry: path),
                let (name, count, unknownBound) = conjunctionCount(c, body, changed, path) {
                 let known: Bool
                 if case .exact? = path.values[name] { known = true } else { known = false }
-                // A counter stepped by its own test can cost as little as a break-counted loop,
-                // 2 instructions an iteration (measured: `while ($k++ < 400000) { }` loads).
-                let instructions = Self.minimalInstructions(body, c)
-                let limit = !Self.variablesIncremented(c).isEmpty && instructions <= 3
-                    ? TypeChecker.verifierBreakIterationLimit : TypeChecker.iterationLimit(instructions: instructions)
+                if known, !unknownBound, case .exactly(let n) = count { followed = n }
                 let message = unknownBound ? Self.tooLongAgainstFreshReads(count, counter: name, dividing: Self.isFixed(c))
-                    : Self.tooLong(count, counter: known ? nil : name, limit: limit)
+                    : Self.tooLong(count, counter: known ? nil : name, mayEndSooner: exits || !Self.isFixed(c))
                 if let message { findings.append(.error(c.range, message)) }
             }
             if findings.count == findingsBefore, Self.variablesIncremented(c).isDisjoint(with: read),
@@ -261,10 +249,6 @@ struct LoopWalker {
             if findings.count == findingsBefore, let state = returningState(c, body, path.values) {
                 findings.append(.error(c.range, Self.comesBack(to: state)))
             }
-            if findings.count == findingsBefore, countedLoop(c, body, changed, path) == nil,
-               runsPast(Int(TypeChecker.verifierBreakIterationLimit), c, body, path.values) {
-                findings.append(.error(c.range, "this loop runs more than \((TypeChecker.verifierBreakIterationLimit - 1).groupedDigits) times; the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"))
-            }
         }
         // Past a loop refused here the program is refused anyway: go on as if it ended, so
         // every loop the verifier would refuse is reported at once.
@@ -272,11 +256,22 @@ struct LoopWalker {
             after.certain = path.certain
         } else if case .yes = t, let end = simulate(c, body, path.values) {
             after = LoopPath(values: end, certain: path.certain)
+            if followed == nil, simulate(c, body, path.values, limit: Self.plainLoopIterations) != nil {
+                followed = UInt64(Self.plainLoopIterations)
+            }
+        }
+        if findings.count == findingsBefore, !staysPlain(stmt, body, followed) {
+            // The loop works on copies the verifier knows nothing of: what it may change is
+            // any value afterwards.
+            after = path.forgetting(stmt.assignedVariableNames)
+            if Self.leavesProbe(body) { after.certain = false }
         }
         var inside = path
         inside.values = narrow(path.values, by: c, holds: true)
         inside.certain = path.certain && t.mayHold
+        nesting += 1
         _ = walk(body, inside)
+        nesting -= 1
         return after
     }
 
@@ -332,14 +327,6 @@ struct LoopWalker {
         }
     }
 
-    static func tooManyPending(_ n: UInt64, forks: UInt64, atLeast: Bool = false, mayEndSooner: Bool = false) -> String {
-        let what = forks == 1 ? "a test in it" : "\(forks) tests in it"
-        let runs = mayEndSooner ? "can run" : "runs"
-        return "this loop \(runs) \(atLeast ? "at least " : "")\(n.groupedDigits) times, and \(what) (an `if`, a map access, a printf) can go either way at every iteration: "
-            + "the kernel's verifier keeps the other way of each to check later and refuses more than 8,192 at once "
-            + "(\(atLeast ? "at least " : "")\((n * forks).groupedDigits) here); lower the bound or split the work"
-    }
-
     static func comesBack(to state: [String: UInt64]) -> String {
         let where_ = state.isEmpty ? "" : " (" + state.sorted { $0.key < $1.key }
             .map { "$\($0.key) = \(Int64(bitPattern: $0.value))" }.joined(separator: ", ") + ")"
@@ -365,16 +352,18 @@ struct LoopWalker {
         return evaluator.truth(c, values) == .yes
     }
 
-    static func tooLong(_ count: LoopTripCount, counter: String? = nil,
-                        limit iterations: UInt64 = TypeChecker.verifierIterationLimit, mayEndSooner: Bool = false) -> String? {
-        let limit = "the kernel's verifier follows every iteration and gives up after 1,000,000 instructions"
-        let runs = counter == nil && !mayEndSooner ? "runs" : "can run"
+    /// A counted loop longer than `bpf_loop` runs (LoopLowering.iterationCap), certainly:
+    /// from a known start (`counter` nil) and not ending sooner some other way. A shorter one
+    /// loads, through `bpf_loop` once it is too long for the verifier to walk.
+    static func tooLong(_ count: LoopTripCount, counter: String? = nil, mayEndSooner: Bool = false) -> String? {
+        let cap = "swtrace runs a loop this long through the kernel's bpf_loop helper, which stops after \(LoopLowering.iterationCap.groupedDigits) iterations"
         let start = counter.map { " ($\($0) starts from a value the verifier knows only as a range, and it follows the longest run)" } ?? ""
+        let certain = counter == nil && !mayEndSooner
         switch count {
-        case .exactly(let n) where n >= iterations:
-            return "this loop \(runs) \(n.groupedDigits) times\(start); \(limit)"
-        case .atLeast(let n) where n >= iterations:
-            return "this loop \(runs) at least \(n.groupedDigits) times\(start); \(limit)"
+        case .exactly(let n) where n > LoopLowering.iterationCap && certain:
+            return "this loop runs \(n.groupedDigits) times; \(cap)"
+        case .atLeast(let n) where n > LoopLowering.iterationCap && certain:
+            return "this loop runs at least \(n.groupedDigits) times; \(cap)"
         case .forever:
             if counter == nil { return "this loop never ends: its condition holds for every value its counter takes" }
             return "this loop can run forever\(start): its condition holds for every value its counter takes"
@@ -627,7 +616,7 @@ struct LoopWalker {
     /// every iteration meets it, and `$i` is counted from a constant: the verifier knows `$i`
     /// at each test and follows every iteration up to the one that breaks.
     mutating func breakCountedLoop(_ c: Expr, _ body: Block, _ changed: Set<String>, _ path: LoopPath)
-        -> (LoopTripCount, String, UInt64?)? {
+        -> (LoopTripCount, String, UInt64?, freshBound: Bool)? {
         guard Self.variablesIncremented(c).isEmpty, !Self.leavesProbe(body) else { return nil }
         // The condition must be able to hold at every test: always true, or read afresh
         // (`while (@x < 10)`), in which case the verifier follows the way where it holds.
@@ -644,7 +633,8 @@ struct LoopWalker {
                 guard let breakAt = then.statements.firstIndex(where: { if case .breakLoop = $0.kind { return true }; return false }) else { break }
                 guard Self.isStraight(Block(Array(then.statements[..<breakAt]), range: then.range)),
                       Self.variablesIncremented(test).isEmpty,
-                      let (name, op, limit, signed) = counterTest(test, changed, always) ?? freshBoundTest(test, always),
+                      let againstConstant = Optional(counterTest(test, changed, always)),
+                      let (name, op, limit, signed) = againstConstant ?? freshBoundTest(test, always),
                       case .exact(let start)? = path.values[name],
                       let step = counterStep(name, body, path),
                       // Iterations while the test fails, from the value the first test sees.
@@ -662,7 +652,9 @@ struct LoopWalker {
                 guard let count = LoopTripCount.of(start: seen, step: step, fails, bound: limit, signed: signed) else { return nil }
                 var exitValue: UInt64?
                 if case .exactly(let n) = count { exitValue = seen &+ n &* step }
-                return (count, name, exitValue)
+                // Against a value read afresh, the count is the verifier's longest, to the end of
+                // the value's range; the loop itself may end much sooner.
+                return (count, name, exitValue, againstConstant == nil)
             default:
                 continue
             }

@@ -138,15 +138,20 @@ public struct TypeChecker {
         variablesRead = []
         let body = checkBlock(probe.body)
         // Loops the verifier is sure to refuse (TypeChecker+Loops.swift): on a well-typed body.
-        if refusesWhatTheVerifierRefuses, diagnostics.errors.count == errorsBefore { checkLoops(predicate: predicate, body: body) }
+        var plainLoops: Set<Int>?
+        if refusesWhatTheVerifierRefuses, diagnostics.errors.count == errorsBefore {
+            plainLoops = checkLoops(predicate: predicate, body: body)
+        }
         if refusesWhatTheVerifierRefuses, diagnostics.errors.count == errorsBefore { checkComparisonCost(predicate: predicate, body: body) }
         for (name, range) in variableAssignments.sorted(by: { $0.value.start < $1.value.start })
         where !variablesRead.contains(name) {
             diagnostics.append(.warning(range, "Variable $\(name) is assigned but never read"))
         }
         guard diagnostics.errors.count == errorsBefore else { return nil }
-        return TypedProbe(attachPoints: attachPoints, tracepointFormat: format, predicate: predicate,
-                          body: body, range: probe.range, displayName: name)
+        var typed = TypedProbe(attachPoints: attachPoints, tracepointFormat: format, predicate: predicate,
+                               body: body, range: probe.range, displayName: name)
+        typed.plainLoops = plainLoops
+        return typed
     }
 
     /// Whether the predicate or body names the `args` builtin anywhere.

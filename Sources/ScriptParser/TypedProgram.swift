@@ -85,6 +85,12 @@ public struct TypedProbe: Sendable {
     public var range: SourceRange
     /// The probe as written by the user (first attach point), for messages.
     public var displayName: String
+    /// The `while` loops (by where their statement starts) that stay plain loops, for the
+    /// verifier to walk: ones the checker sees end after a few iterations (LoopLowering.swift).
+    /// Codegen lowers every other one through `bpf_loop`, which the verifier checks without
+    /// walking its iterations (BPFCodegen's IRGen+WhileCallback.swift). Nil, with the loop
+    /// check off (tests that show what the verifier refuses): every loop stays plain.
+    public var plainLoops: Set<Int>?
     /// What the program receives from the kernel (the same for all of its attach points).
     public var context: ProbeContext { attachPoints.first?.programContext ?? .none }
     public init(attachPoints: [ResolvedAttachPoint], tracepointFormat: TracepointFormat?, predicate: Expr?,

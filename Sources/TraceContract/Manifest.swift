@@ -61,8 +61,11 @@ public struct LossCounters: Codable, Sendable, Equatable {
     /// callback, but only once a later record fits in that CPU's buffer, so the runtime takes
     /// the larger of the two counts rather than their sum.
     public var perfFullSlot: UInt32 = 2
+    /// Runs of a `while` loop lowered through `bpf_loop` that the helper's iteration cap ended
+    /// (BPFCodegen's IRGen+WhileCallback.swift): not a lost event, but never silent either.
+    public var loopCapSlot: UInt32 = 3
     /// Slots in the map.
-    public static let count = 3
+    public static let count = 4
     public init() {}
 }
 

@@ -20,7 +20,12 @@ enum EnvironmentSettings {
         (["BPFTRACE_CAT_BYTES_MAX"], 1...(1 << 30)),
         (["BPFTRACE_LOG_SIZE"], 1...(1 << 30)),
     ]
-    static let booleans = ["BPFTRACE_NO_CPP_DEMANGLE", "BPFTRACE_NO_USER_SYMBOLS"]
+    static let booleans = ["BPFTRACE_NO_CPP_DEMANGLE", "BPFTRACE_NO_USER_SYMBOLS", plainLoops]
+    /// swtrace's own: 1 lowers every `while` as a plain loop and leaves loops (and whole-value
+    /// comparisons) to the kernel's verifier alone, as bpftrace 0.17 does: no loop goes through
+    /// `bpf_loop`, and the checker refuses none of them first. For comparing with bpftrace, and
+    /// for tests of how a verifier rejection is reported.
+    static let plainLoops = "SWTRACE_PLAIN_LOOPS"
 
     static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }

@@ -215,6 +215,7 @@ struct Swtrace: ParsableCommand {
         settings.targetFiles = pid.map(ProcessBinaries.of(pid:)) ?? settings.targetBinary.map { [$0] } ?? []
         var frontEndOptions = FrontEndOptions(positionalArguments: positionalArguments, settings: settings)
         frontEndOptions.scriptOptionValues = optionValues
+        frontEndOptions.refusesWhatTheVerifierRefuses = EnvironmentSettings.value(EnvironmentSettings.plainLoops) != "1"
         frontEndOptions.headers = HeaderSearch(directories: includeDirectories, forcedIncludes: forcedIncludes) { path in
             try? String(decoding: readFileContents(path).get(), as: UTF8.self)
         }

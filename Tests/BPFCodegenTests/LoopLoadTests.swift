@@ -110,16 +110,12 @@ final class LoopLoadTests: XCTestCase {
         // The verifier works out no division or remainder by other than a power of two
         // (a mutation of execsnoop's argument loop, fuzzing seed 80).
         ("the kernel's verifier cannot see this loop end: it does not work out a division", #"BEGIN { $i = 5; while ($i % 7) { $i++; } }"#),
-        ("this loop runs at least 500,001 times", #"BEGIN { @n = 3; $i = 1; while ($i * 20 && $i < @n) { $i++; } }"#),
-        ("this loop runs 480,000 times", #"BEGIN { $u = 0; while ($u >> 4 < 30000) { $u++; } }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { @y = 30; $u = @y; while ($u >> 20 < 4097) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered", #"t:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 03) { @sub++; if ($n == 2) { } } }"#),
         ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < getopt("max-args", 20)) { if (args->argv[$i] == 0) { break; } while ($i < getopt("max-args", 20)) { } $i++; } }"#),
         ("this loop never ends: its condition is always true", #"BEGIN { $m = 0; while (1) { @sub++; while ($m < 5) { $m++; if ($m == 4) { break; } } } }"#),
         ("this loop never ends once entered", #"BEGIN { $n = (uint64)pid; while ($n >= 0) { @x++; } }"#),
         ("this loop runs 8,589,934,591 times", #"BEGIN { $n = 0; while ($n < 0x1ffffffff) { $n++; if ($n == 2) { } } printf("%d\n", $n); }"#),
-        ("this loop runs 333,334 times", #"BEGIN { $a = 0; while ($a < 333334) { $a += 1; } printf("%d\n", $a); }"#),
-        ("this loop runs 333,334 times", #"BEGIN { $n = 333334; while ($n) { $n -= 1; } }"#),
         ("this loop runs 12,297,829,382,473,034,414 times", #"BEGIN { $b = 0; while ($b != 10) { $b += 3; } printf("%d\n", $b); }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $c = (uint64)0; while ($c <= 0xffffffffffffffff) { $c += 1; } printf("%d\n", $c); }"#),
         ("this loop never ends: its condition holds for every value its counter takes", #"BEGIN { $k = 0; while ($k != 9) { $k += 2; } printf("%d\n", $k); }"#),
@@ -137,9 +133,6 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = 0; while (10) { $i++; if ($i > @m) { break; } } printf("%d\n", $i); }"#),
         ("this loop never ends once entered", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } while ($i < 12) { @x++; } }"#),
         ("this loop never ends once entered", #"BEGIN { $g = 0; while ($g++ < 10) { } while ($g < 12) { @x++; } }"#),
-        ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
-        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
-        ("this loop can run 400,000 times", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
         // Found by fuzzing (session 4): a reset to a constant, a counter against a fresh
         // read, an exit() behind a `cpu` test the verifier knows is false.
         ("the kernel's verifier cannot see this loop end: an iteration can set $j to 2", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j = 2; } } }"#),
@@ -149,10 +142,6 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $u = 0; while ($u <= nsecs) { $u = $u * 3 + pid; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { @m = 10; $n = (uint64)1; while (($n < 20) < 20 && $n < @m) { $n += 3; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { @m = 10; $i = 20; while ($i > @m) { $i--; } }"#),
-        ("this loop runs 1,000,000 times", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 1000) { exit(); } $k++; } }"#),
-        ("this loop runs 1,000,000 times", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 0) { exit(); } $k++; } }"#),
-        ("this loop runs 6,553,611 times", #"BEGIN { $i = 0; while (1) { if ($i > 6553610) { break; } $i++; } }"#),
-        ("this loop runs 500,001 times", #"BEGIN { $i = 0; while (1) { if ($i >= 500001) { break; } $i++; } }"#),
         ("this loop never ends: the test before its only break", #"BEGIN { $i = 0; while (1) { $i += 2; if ($i == 5) { break; } } }"#),
         ("this loop never ends once entered", #"BEGIN { $f = pid & 0xff; while ($f) { } }"#),
         ("this loop runs 18,446,744,073,709,551,613 times", #"BEGIN { $n = 0; while ($n + 3) { $n++; if ($n == 2) { continue; } } }"#),
@@ -162,36 +151,21 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j %= 2; } } }"#),
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $i = 0; $sum = 0; while ($i < 10) { $i++; if ($i % 2 == 0) { continue; } if ($i > 7) { break; } $sum += $i--; } printf("%d\n", $sum); }"#),
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $j = 0; while ($j < 10) { if ($j >= 4) { $j++; } } }"#),
-        ("this loop runs more than 500,000 times", #"BEGIN { $j = 0; while ($j < 9223372036854775807) { if ($j >= 0) { $j++; } } }"#),
         ("this loop runs at least 4,611,686,018,427,387,904 times", #"BEGIN { $j = 0; while ($j < 0x7fffffffffffffff) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
-        ("this loop runs at least 200,000 times, and a test in it", #"BEGIN { $j = 0; while ($j < 400000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ($u > 20) { if ($u >> 5) { break; } @x++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $j = 0; while ($j | 10) { if ($j >= 0) { $j++; } } }"#),
         ("this loop never ends once entered: nothing in its body changes $j", #"BEGIN { $j = pid & 0xff; while ($j - 2) { printf("x\n"); } }"#),
-        ("this loop runs 9,223,372,036,854,775,814 times", #"BEGIN { $j = 5; while (0x1ffffffff > $j && $j >= cpu) { $j -= 1; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $k = 10; while (rand <= $k) { $k -= 1; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"tracepoint:syscalls:sys_exit_execve { if (args->ret == 0) { $i = 1; while ($i < @n) { $i++; } } printf("%d\n", args->ret); }"#),
-        ("this loop runs 6,553,610 times", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } $k = 0; while ($k < 6553610) { $k++; } }"#),
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $i = 0; $sum = 0; while ($i < 10) { $i++; $sum + --$i; } }"#),
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { while (@p16++ < 10) { } }"#),
-        ("this loop can run 655,365 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 655365) { break; } } }"#),
         ("this loop never ends once entered", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] == 0 == 0) { break; } while ($i < 20) { } $i++; } }"#),
-        ("this loop runs 8,200 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8200) { @a = 1; $i++; } }"#),
-        ("this loop runs 8,200 times, and a test in it", #"BEGIN { $i = 0; $s = 0; while ($i < 8200) { $s += @a; $i++; } printf("%d\n", $s); }"#),
-        ("this loop runs 8,200 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8200) { @c++; $i++; } }"#),
-        ("this loop runs 8,200 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8200) { printf("x\n"); $i++; } }"#),
-        ("this loop runs 5,000 times, and 2 tests in it", #"BEGIN { $i = 0; while ($i < 5000) { @a = 1; printf("x\n"); $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: it knows nothing", #"BEGIN { $j = 0; while ($j < @start) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
         ("this loop never ends once entered: nothing in its body changes $f", #"BEGIN { $f = pid & 1048576; while ($f > 1000) { @x++; } }"#),
-        ("this loop runs 260,000 times", #"BEGIN { $k = 0; while ($k < 260000) { if (cpu > 1000) { exit(); } $k++; } }"#),
         ("the kernel's verifier cannot see this loop end: following its iterations", #"BEGIN { $k = 0; while ($k != 12) { $k += @x3; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @m; while ($i) { if ($i % 2 == 0) { continue; } if ($i) { break; } } }"#),
         ("this loop never ends once entered", #"BEGIN { $f = pid & 1048576; while ($f) { } }"#),
-        ("this loop can run 10,000 times, and a test in it", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 10000) { break; } } }"#),
         ("this loop never ends once entered: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u - 1 > 20) { if (5) { } @x++; } }"#),
-        ("this loop never ends once entered: nothing in its body changes $i", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
-        ("this loop runs 8,193 times, and a test in it", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
-        ("this loop runs 4,097 times, and 2 tests in it", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
         // Session 5: a variable compared with itself is decided; an ordered test of `$u - 1`
         // tells the verifier nothing about `$u` (an added negative constant is not linked);
         // `$u >> 20` is `$u >= 1 << 20` unsigned, which leaves a signed `$u > 5` open.
@@ -208,30 +182,105 @@ final class LoopLoadTests: XCTestCase {
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @c; while ($i < 10) { if ($i & 1) { continue; } if ($i > 7) { break; } } }"#),
         // Going round past `if ($u > 5)` leaves `$u` at -2^63...5, where the test is decided.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@multi) { if ($u > 5) { break; } @x++; } }"#),
-        ("this loop can run 9,223,372,036,854,775,908 times", #"BEGIN { $u = @y; if ($u < 10) { while ($u < 100) { $u++; } } }"#),
         // A test of `$i % 2` narrows a new value, not `$i`: the way round keeps `$i` as it was.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $i = @count0; while (@p16 < 10) { if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"BEGIN { $u = @y; while (@signed > 20) { if ($u % 5) { break; } @x++; } }"#),
         // A break against a bound read afresh counts to the far end of its range.
-        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; } } }"#),
         // `args->argv[$i]` is read afresh: the way past its break is open at every iteration.
         ("the kernel's verifier cannot see this loop end: its condition reads no $variable", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while (@comms < 20) { if (args->argv[$i] == 0) { break; } $i++; } }"#),
         // A test of `$i % 2` or `$i > 7` on -2^63...9 goes either way, leaving `$i` as it was.
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $i", #"BEGIN { $i = @count0; while ($i < 10) { if ($i % 2 == 0) { 1; } if ($i > 7) { break; } } }"#),
         ("the kernel's verifier cannot see this loop end", #"BEGIN { $i = @count0; while (10) { if ($i % 0) { } if ($i) { break; } } }"#),
-        ("this loop runs 600,001 times", #"BEGIN { $k = 0; while ($k++ <= 600000) { } }"#),
-        ("this loop can run 4,294,967,295 times", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; 0x0102030405060708; } } }"#),
         ("the kernel's verifier cannot see this loop end: its condition holds whatever", #"BEGIN { $g = 0; while ($g++ < $g++ < 10) { } }"#),
         // Found by fuzzing (seed 78): a counter from a negated map value; a variable compared
         // with a fresh read, which only takes off the extreme value.
-        ("this loop can run 9,223,372,036,854,775,818 times", #"BEGIN { $q = -@x; while ($q < 10) { $q++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { $u = @y; while ($u > @zero) { if ($u > 5) { break; } @x++; } }"#),
-        ("this loop runs 20 times; the kernel's verifier follows every iteration", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
         ("this loop never ends once entered: nothing in its body changes $i", #"tracepoint:syscalls:sys_enter_execve { $i = 1; while ($i < 20) { if (args->argv[$i] - 1 == 0) { break; } while ($i < 20) { } $i++; } }"#),
         ("the kernel's verifier cannot see this loop end: nothing in its body changes $u", #"BEGIN { @y = 30; $u = @y; while ((uint64)$u >> 3) { if ($u > 5) { break; } @x++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = @a; while ($q < $q < 10) { $q++; } }"#),
         ("this loop never ends once entered: its condition holds whatever", #"BEGIN { $q = rand; while ($q >= $q) { $q += 3; } }"#),
     ]
+
+    /// Loops the verifier refuses as plain loops, which the checker lets through and codegen
+    /// lowers through `bpf_loop` (TypedProbe.plainLoops, IRGen+WhileCallback.swift): compiled
+    /// with the check off (every loop plain) the verifier refuses each; as swtrace compiles
+    /// them, each loads.
+    static let throughBPFLoop: [(String, String)] = [
+        // Found by fuzzing (seed 81): a remainder tested in a loop counted from a range.
+        ("range_counter_with_remainder", #"BEGIN { $i = @sizes; while ($i < 10) { $i++; if ($i % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
+        ("remainder_by_zero_of_range", #"BEGIN { $i = @n; while ($i < 10) { $i++; if ($i % 0) { continue; } if ($i > 7) { break; } } }"#),
+        // 300,000 iterations of 3 instructions fit; the cast after the loop makes them 4.
+        ("long_counted_with_cast_after", #"BEGIN { $n = 0; while ($n < 300000) { $n++; } printf("%d\n", (int8)$n); }"#),
+        // Found by fuzzing (seed 81): each alone fits, not both.
+        ("two_long_loops_in_sequence", #"BEGIN { $n = 0; while ($n < 300000) { $n++; } $g = 0; while ($g++ < 300000) { } printf("%d %d\n", $n, $g); }"#),
+        ("step_under_a_decided_if", #"tracepoint:syscalls:sys_enter_getppid { $i = 0; while ($i < 400000) { if ($i >= 0) { $i++; } } }"#),
+        // Never entered to the checker, which LLVM does not fold inside a `for` callback.
+        ("remainder_test_in_for_body", #"BEGIN { @m[1] = 2; for ($kv : @m) { $c = 0; while ($c % 5) { $c++; } } }"#),
+        // These two never end: as plain loops the verifier says so ("infinite loop detected");
+        // through bpf_loop its cap ends them, and each run it ends is counted and reported.
+        // Found by fuzzing (seed 81): the `if` test steps the counter back.
+        ("counter_stepped_back_in_if_test", #"BEGIN { $i = 0; while ($i < 10) { $i++; if ($i-- % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
+        // After a loop through bpf_loop, what it changed is unknown to the verifier, and so
+        // to the checker, which no longer sees the second loop never end.
+        ("after_a_long_break_loop", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
+        // Refused by the checker before loops went through bpf_loop: each ends, or runs until
+        // bpf_loop's cap ends it, counted.
+        ("was_refused_0", #"BEGIN { @n = 3; $i = 1; while ($i * 20 && $i < @n) { $i++; } }"#),
+        ("was_refused_1", #"BEGIN { $u = 0; while ($u >> 4 < 30000) { $u++; } }"#),
+        ("was_refused_2", #"BEGIN { $a = 0; while ($a < 333334) { $a += 1; } printf("%d\n", $a); }"#),
+        ("was_refused_3", #"BEGIN { $n = 333334; while ($n) { $n -= 1; } }"#),
+        ("was_refused_4", #"BEGIN { $i = @p; while ($i < 10) { $i++; } }"#),
+        ("was_refused_5", #"BEGIN { $i = rand; while ($i > 0) { $i--; } }"#),
+        ("was_refused_6", #"BEGIN { $i = rand; while ($i < 400000) { $i++; } }"#),
+        ("was_refused_7", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("was_refused_8", #"BEGIN { $k = 0; while ($k < 1000000) { if (cpu > 0) { exit(); } $k++; } }"#),
+        ("was_refused_9", #"BEGIN { $i = 0; while (1) { if ($i > 6553610) { break; } $i++; } }"#),
+        ("was_refused_10", #"BEGIN { $i = 0; while (1) { if ($i >= 500001) { break; } $i++; } }"#),
+        ("was_refused_11", #"BEGIN { $j = 0; while ($j < 9223372036854775807) { if ($j >= 0) { $j++; } } }"#),
+        ("was_refused_12", #"BEGIN { $j = 0; while ($j < 400000) { if (pid > 3) { $j++; } else { $j += 2; } } }"#),
+        ("was_refused_13", #"BEGIN { $j = 0; while ($j < 10) { if (pid > 3) { $j++; } else { $j += 2; } } $k = 0; while ($k < 6553610) { $k++; } }"#),
+        ("was_refused_14", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 655365) { break; } } }"#),
+        ("was_refused_15", #"BEGIN { $i = 0; while ($i < 8200) { @a = 1; $i++; } }"#),
+        ("was_refused_16", #"BEGIN { $i = 0; $s = 0; while ($i < 8200) { $s += @a; $i++; } printf("%d\n", $s); }"#),
+        ("was_refused_17", #"BEGIN { $i = 0; while ($i < 8200) { @c++; $i++; } }"#),
+        ("was_refused_18", #"BEGIN { $i = 0; while ($i < 8200) { printf("x\n"); $i++; } }"#),
+        ("was_refused_19", #"BEGIN { $i = 0; while ($i < 5000) { @a = 1; printf("x\n"); $i++; } }"#),
+        ("was_refused_20", #"BEGIN { $k = 0; while ($k < 260000) { if (cpu > 1000) { exit(); } $k++; } }"#),
+        ("was_refused_21", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > 10000) { break; } } }"#),
+        ("was_refused_22", #"BEGIN { $i = 0; while ($i < 8193) { if (pid > 3) { @a = 1; } $i++; } }"#),
+        ("was_refused_23", #"BEGIN { $i = 0; while ($i < 4097) { if (pid > 3) { @a = 1; } if (rand > 3) { printf("x\n"); } $i++; } }"#),
+        ("was_refused_24", #"BEGIN { $u = @y; if ($u < 10) { while ($u < 100) { $u++; } } }"#),
+        ("was_refused_25", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; } } }"#),
+        ("was_refused_26", #"BEGIN { $k = 0; while ($k++ <= 600000) { } }"#),
+        ("was_refused_27", #"BEGIN { $i = 0; while (@x < 10) { $i++; if ($i > pid) { break; 0x0102030405060708; } } }"#),
+        ("was_refused_28", #"BEGIN { $q = -@x; while ($q < 10) { $q++; } }"#),
+        ("was_refused_29", #"struct B { unsigned char b[80000]; } BEGIN { $p = (struct B *)0; $q = (struct B *)8; $i = 0; while ($i < 20) { if ($p->b == $q->b) { @x++; } $i++; } }"#),
+        ("was_refused_30", #"BEGIN { $j = 5; while (0x1ffffffff > $j && $j >= cpu) { $j -= 1; } }"#),
+    ]
+
+    func testLoopsThroughBPFLoopLoadWhereThePlainLoopsDoNot() throws {
+        try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")
+        for (name, text) in Self.throughBPFLoop {
+            let source = SourceFile(name: name, text: text)
+            let (typed, diagnostics) = FrontEnd.compile(source, catalog: TracefsCatalog())
+            guard let typed else {
+                XCTFail("\(name): " + DiagnosticRenderer.render(diagnostics, in: source))
+                continue
+            }
+            let whiles = text.components(separatedBy: "while").count - 1
+            XCTAssertLessThan(typed.probes[0].plainLoops?.count ?? whiles, whiles, "\(name): every loop stays plain")
+            try load(name, text)
+            var options = FrontEndOptions()
+            options.refusesWhatTheVerifierRefuses = false
+            guard let plain = FrontEnd.compile(source, catalog: TracefsCatalog(), options: options).0 else {
+                XCTFail("without the check: \(name)")
+                continue
+            }
+            XCTAssertNil(plain.probes[0].plainLoops, name)
+            let artifact = try ObjectEmitter.compile(plain, options: CodegenOptions())
+            XCTAssertThrowsError(try LoadedObject(trace: artifact.compiled), "the verifier took the plain loops of \(name)")
+        }
+    }
 
     func testRefusedLoopsAreRefusedByTheVerifierToo() throws {
         try XCTSkipUnless(getuid() == 0, "needs root to load BPF programs")

@@ -445,11 +445,14 @@ final class ErrorTests: XCTestCase {
 
     /// A program the verifier rejects: one located sentence naming the probe, exit 1, no crash.
     /// bpftrace 0.17: "ERROR: Error loading program: BEGIN (try -v)".
-    /// The loop is one only the verifier sees never ends: its `if` test steps the counter back,
-    /// which the checker does not follow (it refuses `while (1) { }` itself, below).
+    /// The loop never ends: its `if` test steps the counter back. swtrace would run it through
+    /// `bpf_loop`; SWTRACE_PLAIN_LOOPS=1 leaves it to the verifier as a plain loop, as bpftrace
+    /// does (the checker refuses `while (1) { }` itself, below).
     func testVerifierRejectionNamesTheProbe() throws {
         try requireRoot()
-        let result = try runSwtrace(["--dry-run", "-e", "BEGIN { $i = 0; while ($i < 10) { $i++; if ($i-- % 2 == 0) { continue; } if ($i > 7) { break; } } }"])
+        let result = try runSwtrace(["SWTRACE_PLAIN_LOOPS=1", SwtraceRunner.binaryPath, "--dry-run", "-e",
+                                     "BEGIN { $i = 0; while ($i < 10) { $i++; if ($i-- % 2 == 0) { continue; } if ($i > 7) { break; } } }"],
+                                    executable: "/usr/bin/env")
         XCTAssertEqual(result.status, 1, "\(result)")
         XCTAssertEqual(result.stdout, "")
         XCTAssertTrue(result.stderr.hasPrefix("ERROR: the kernel's BPF verifier rejected probe BEGIN at stdin:1"), result.stderr)

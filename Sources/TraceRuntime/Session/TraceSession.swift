@@ -221,6 +221,10 @@ public final class TraceSession {
         if dropped > 0 {
             fputs("WARNING: \(dropped) map updates were dropped because a map was full (max_map_keys = \(object.manifest.maxMapKeys)); raise it with BPFTRACE_MAP_KEYS_MAX or config = { max_map_keys = N }\n", stderr)
         }
+        let capped = lossCounter(slot: counters.loopCapSlot)
+        if capped > 0 {
+            fputs("WARNING: a while loop was cut short \(capped) time\(capped == 1 ? "" : "s"): the kernel's bpf_loop, which runs it, stops after 8,388,608 iterations\n", stderr)
+        }
     }
 
     private func lossCounter(slot: UInt32) -> UInt64 {

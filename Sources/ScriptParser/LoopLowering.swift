@@ -1,0 +1,51 @@
+/// Which `while` loops stay plain loops for the verifier to walk, and which codegen lowers
+/// through the kernel's `bpf_loop` helper (TypedProbe.plainLoops).
+///
+/// The verifier walks a plain loop iteration by iteration, and whether that walk fits its
+/// budgets (1,000,000 instructions, 8,192 waiting branches) depends on how LLVM compiles the
+/// body and on every other loop in the probe: the checker can be sure of a refusal, never of a
+/// fit. A `bpf_loop` loop loads whatever its count (BPFCodegen's IRGen+WhileCallback.swift),
+/// at the price of a call an iteration, and of the verifier knowing nothing of the variables
+/// it changes afterwards. So only loops the walk sees end after a few iterations stay plain,
+/// where LLVM can fold and unroll them: not nested in a loop or holding one, and within a
+/// small budget per probe, far below what the verifier takes.
+public enum LoopLowering {
+    /// The most iterations `bpf_loop` runs (the kernel's BPF_MAX_LOOPS): a loop through it
+    /// stops there, and swtrace counts and reports each run it stopped.
+    public static let iterationCap: UInt64 = 1 << 23
+}
+
+extension LoopWalker {
+    /// The most iterations a plain loop may have…
+    static let plainLoopIterations = 256
+    /// …and the most iterations times expressions all plain loops of a probe may add up to.
+    static let plainLoopBudget: UInt64 = 16_384
+    /// …and the most instructions their whole-value comparisons may cost the verifier, a
+    /// quarter of what it follows (TypeChecker+ComparisonCost.swift).
+    static let plainComparisonBudget: UInt64 = 250_000
+
+    /// Whether the loop at `stmt`, seen to end after `followed` iterations (nil: not seen to
+    /// end), stays a plain loop, and records it in `plainLoops` if so.
+    mutating func staysPlain(_ stmt: Stmt, _ body: Block, _ followed: UInt64?) -> Bool {
+        var holdsLoop = false
+        Self.visitStatements(body, intoLoops: true) { if case .whileLoop = $0.kind { holdsLoop = true } }
+        var expressions: UInt64 = 0, comparedWords: UInt64 = 0
+        ASTWalker.visit(stmt) { e in
+            expressions += 1
+            // A whole-value comparison is a loop of its own, walked at every iteration.
+            if case .binary(let op, let a, let b) = e.kind, op == .eq || op == .ne,
+               let cost = TypeChecker.comparisonInstructions(a, b) {
+                comparedWords += UInt64(cost)
+            }
+        }
+        if let n = followed, n <= UInt64(Self.plainLoopIterations), nesting == 0, !holdsLoop,
+           plainLoopCost + n * expressions <= Self.plainLoopBudget,
+           plainComparisonCost + n * comparedWords <= Self.plainComparisonBudget {
+            plainLoopCost += n * expressions
+            plainComparisonCost += n * comparedWords
+            plainLoops.insert(stmt.range.start)
+            return true
+        }
+        return false
+    }
+}
