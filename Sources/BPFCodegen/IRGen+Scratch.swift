@@ -57,6 +57,8 @@ struct ScratchSpace {
 extension IRGen {
     /// Whether a buffer of `bytes` belongs in the scratch map rather than on the stack.
     func needsScratch(_ bytes: Int) -> Bool {
+        // Every frame down a chain of loop callbacks shares the 512 bytes: keep to small slots.
+        if callsLoopCallbacks { return bytes > ScratchSpace.smallSlot }
         if bytes > ScratchSpace.stackLimit { return true }
         guard bytes > ScratchSpace.smallSlot else { return false }
         let onStack = frame.temporaries.joined().reduce(0) { $0 + (scratch.live[$1.pointer] == nil ? $1.bytes : 0) }

@@ -16,17 +16,19 @@ import ScriptParser
 /// The callback sees the probe's state through a context block on the caller's stack: the
 /// probe's context pointer (for `args`, registers, stacks), the output context, how the loop
 /// ended (its condition or a break, or the probe itself left: `return`, `exit()`, a failed
-/// lookup; untouched when the cap ended it, which is counted), and a pointer to each
-/// of the caller's `$variables` the loop names, so it reads and writes them in place.
+/// lookup; untouched when the cap ended it, which is counted), and where the copies of the
+/// caller's `$variables` the loop names are.
 extension IRGen {
 
     private enum WhileContextSlot {
-        static let probeContext = 0, outputContext = 1, outcome = 2, firstVariable = 3
+        static let probeContext = 0, outputContext = 1, outcome = 2, copies = 3, count = 4
     }
 
     func emitWhileCallback(_ stmt: Stmt, condition: Expr, body: Block) throws {
         let captured = stmt.variableNames.sorted().compactMap { name in lookupVariable(name).map { (name, $0) } }
-        let context = allocaInEntry(bytes: 8 * (WhileContextSlot.firstVariable + captured.count), onStack: true)
+        // Four words whatever the loop names: every frame down a chain of calls shares the
+        // 512 bytes of BPF stack.
+        let context = allocaInEntry(bytes: 8 * WhileContextSlot.count, onStack: true)
         let slot = { (i: Int) in LLVMBuildBitCast(self.builder, self.m.byteOffset(context, 8 * i), LLVMPointerType(self.m.i8p, 0), "")! }
         let null = LLVMConstNull(m.i8p)!
         LLVMBuildStore(builder, frame.context.map { LLVMBuildBitCast(builder, $0, m.i8p, "")! } ?? null,
@@ -43,13 +45,13 @@ extension IRGen {
         let sizes = captured.map { (max(8, $0.1.type.size) + 7) & ~7 }
         let offsets = sizes.indices.map { sizes[..<$0].reduce(0, +) }
         let copies = captured.isEmpty ? nil : scratchBuffer(bytes: sizes.reduce(0, +))
+        LLVMBuildStore(builder, copies ?? null, slot(WhileContextSlot.copies))
         for (i, (_, variable)) in captured.enumerated() {
             guard let copies else { break }
-            let copy = m.byteOffset(copies, offsets[i])
-            copyBytes(copy, variable.storage, sizes[i], destAlign: 8, sourceAlign: 8)
-            LLVMBuildStore(builder, LLVMBuildBitCast(builder, copy, m.i8p, ""), slot(WhileContextSlot.firstVariable + i))
+            copyBytes(m.byteOffset(copies, offsets[i]), variable.storage, sizes[i], destAlign: 8, sourceAlign: 8)
         }
-        let callback = try emitWhileBody(stmt, condition: condition, body: body, captured: captured.map { ($0.0, $0.1.type) },
+        let callback = try emitWhileBody(stmt, condition: condition, body: body,
+                                         captured: zip(captured, offsets).map { ($0.0.0, $0.0.1.type, $0.1) },
                                          passesContext: frame.context != nil, passesOutput: frame.outputContext != nil)
         m.callHelper(.loop, [m.const64(LoopLowering.iterationCap), LLVMBuildBitCast(builder, callback, m.i8p, ""),
                              context, m.const64(0)])
@@ -86,7 +88,7 @@ extension IRGen {
 
     /// `long while_N(u64 index, void *context)`: tests the condition, runs the body once;
     /// returns 1 to end the loop, 0 to go round.
-    private func emitWhileBody(_ stmt: Stmt, condition: Expr, body: Block, captured: [(String, SType)],
+    private func emitWhileBody(_ stmt: Stmt, condition: Expr, body: Block, captured: [(String, SType, Int)],
                                passesContext: Bool, passesOutput: Bool) throws -> LLVMValueRef {
         var number = 1
         while LLVMGetNamedFunction(m.module, "while_\(number)") != nil { number += 1 }
@@ -105,8 +107,9 @@ extension IRGen {
             if passesContext { frame.context = load(WhileContextSlot.probeContext) }
             if passesOutput { frame.outputContext = load(WhileContextSlot.outputContext) }
             var outer: [String: FunctionState.Variable] = [:]
-            for (i, (name, type)) in captured.enumerated() {
-                outer[name] = (load(WhileContextSlot.firstVariable + i), type)
+            if !captured.isEmpty {
+                let copies = load(WhileContextSlot.copies)
+                for (name, type, offset) in captured { outer[name] = (m.byteOffset(copies, offset), type) }
             }
             frame.variables = [outer]
             let stop = appendBlock("stop"), next = appendBlock("next"), run = appendBlock("while.body")

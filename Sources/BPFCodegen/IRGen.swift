@@ -30,6 +30,9 @@ final class IRGen {
     var probeAttachPoints: [ResolvedAttachPoint] = []
     /// The probe's `while` loops that stay plain; the rest go through `bpf_loop` (TypedProbe.plainLoops).
     var plainLoops: Set<Int>?
+    /// Whether the probe has a loop through `bpf_loop`: its frames then share the 512 bytes
+    /// of stack down the chain of calls, so buffers go to the scratch map sooner (IRGen+Scratch).
+    var callsLoopCallbacks = false
     /// The largest record any probe reserves; the ring buffer is sized from it.
     var largestRecord = 8
     /// Perf event array transport: the per-CPU buffer a record is built in before
@@ -97,6 +100,7 @@ final class IRGen {
         format = probe.tracepointFormat
         probeAttachPoints = probe.attachPoints
         plainLoops = probe.plainLoops
+        callsLoopCallbacks = probe.plainLoops.map { !probe.body.whileLoopStarts.subtracting($0).isEmpty } ?? false
         scratch = ScratchSpace()
         let state = newFunction(name, parameters: [m.i8p], at: probe.range, isCallback: false, exitName: "exit")
         if let fn = state.function { LLVMSetSection(fn, ProgramSection.name(for: first)) }

@@ -81,3 +81,12 @@ extension Stmt {
         return names
     }
 }
+
+extension Block {
+    /// Where every `while` statement in the block starts, at any depth.
+    public var whileLoopStarts: Set<Int> {
+        var starts: Set<Int> = []
+        LoopWalker.visitStatements(self, intoLoops: true) { if case .whileLoop = $0.kind { starts.insert($0.range.start) } }
+        return starts
+    }
+}

@@ -16,6 +16,12 @@ public enum LoopLowering {
 }
 
 extension LoopWalker {
+    /// The kernel follows a chain of at most 8 BPF calls: the probe, a callback for each loop
+    /// through `bpf_loop` or `for` body it is nested in, and a shared subprogram (a map
+    /// update's) at the end.
+    static let callbackDepthLimit = 6
+    static let nestedTooDeep = "this loop runs through the kernel's bpf_loop helper inside \(callbackDepthLimit) others (or for loops), each a call of its own, and the kernel follows a chain of at most 8 calls; nest fewer loops"
+
     /// The most iterations a plain loop may have…
     static let plainLoopIterations = 256
     /// …and the most iterations times expressions all plain loops of a probe may add up to.

@@ -93,6 +93,8 @@ struct LoopWalker {
     /// How deep in loops the walk is, and the budget plain loops have used (LoopLowering.swift).
     var nesting = 0
     var plainLoopCost: UInt64 = 0, plainComparisonCost: UInt64 = 0
+    /// How many callbacks (loops through `bpf_loop`, `for` bodies) the walk is inside.
+    var callbackDepth = 0
 
     /// Walks a block; nil when the path ends in it (`break`, `return`, `exit()`).
     mutating func walk(_ block: Block, _ path: LoopPath) -> LoopPath? {
@@ -155,7 +157,9 @@ struct LoopWalker {
             // The body is a separate function the verifier checks on its own.
             var callback = LoopPath(certain: path.certain)
             callback.values[variable] = .opaque
+            callbackDepth += 1
             _ = walk(body, callback)
+            callbackDepth -= 1
             return path
         case .breakLoop, .continueLoop, .returnProbe:
             return nil
@@ -260,17 +264,21 @@ struct LoopWalker {
                 followed = UInt64(Self.plainLoopIterations)
             }
         }
-        if findings.count == findingsBefore, !staysPlain(stmt, body, followed) {
+        let callback = findings.count == findingsBefore && !staysPlain(stmt, body, followed)
+        if callback {
             // The loop works on copies the verifier knows nothing of: what it may change is
             // any value afterwards.
             after = path.forgetting(stmt.assignedVariableNames)
             if Self.leavesProbe(body) { after.certain = false }
+            if callbackDepth >= Self.callbackDepthLimit { findings.append(.error(c.range, Self.nestedTooDeep)) }
         }
         var inside = path
         inside.values = narrow(path.values, by: c, holds: true)
         inside.certain = path.certain && t.mayHold
         nesting += 1
+        if callback { callbackDepth += 1 }
         _ = walk(body, inside)
+        if callback { callbackDepth -= 1 }
         nesting -= 1
         return after
     }

@@ -222,6 +222,12 @@ final class LoopLoadTests: XCTestCase {
         ("counter_stepped_back_in_if_test", #"BEGIN { $i = 0; while ($i < 10) { $i++; if ($i-- % 2 == 0) { continue; } if ($i > 7) { break; } } }"#),
         // After a loop through bpf_loop, what it changed is unknown to the verifier, and so
         // to the checker, which no longer sees the second loop never end.
+        // Six loops through bpf_loop nested, a map update (a shared subprogram) innermost: eight
+        // calls deep, the most the kernel follows (a seventh is refused by the checker).
+        ("six_nested_callbacks", #"BEGIN { $a = 0; $c1 = @x1; while ($c1 < 2) { $c1++; $c2 = @x2; while ($c2 < 2) { $c2++; $c3 = @x3; while ($c3 < 2) { $c3++; $c4 = @x4; while ($c4 < 2) { $c4++; $c5 = @x5; while ($c5 < 2) { $c5++; $c6 = @x6; while ($c6 < 2) { $c6++; @a[$a] = 1; $a++; } } } } } } printf("%d\\n", $a); }"#),
+        // Strings in the probe and in the loop: with callbacks, every frame down the chain
+        // shares the 512 bytes of stack, so buffers go to the scratch map.
+        ("strings_in_probe_and_callback", #"uprobe:/bin/bash:readline { $s1 = str(arg0, 120); $s2 = str(arg1, 120); $i = @n; while ($i < 5) { $i++; $t1 = str(arg2, 120); $t2 = str(arg3, 120); printf("%s %s\n", $t1, $t2); } printf("%s %s\n", $s1, $s2); }"#),
         ("after_a_long_break_loop", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
         // Refused by the checker before loops went through bpf_loop: each ends, or runs until
         // bpf_loop's cap ends it, counted.
