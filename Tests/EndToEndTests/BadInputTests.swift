@@ -118,6 +118,7 @@ final class BadInputTests: XCTestCase {
             ("BPFTRACE_PERF_RB_PAGES=64k", "ERROR: BPFTRACE_PERF_RB_PAGES='64k': expected a whole number from 1 to 262144\n"),
             ("BPFTRACE_MAX_PROBES=\u{1B}[31m", "ERROR: BPFTRACE_MAX_PROBES='\\x1b[31m': expected a whole number from 1 to 1000000\n"),
             ("BPFTRACE_NO_USER_SYMBOLS=yes", "ERROR: BPFTRACE_NO_USER_SYMBOLS='yes': expected 0 or 1\n"),
+            ("SWTRACE_PLAIN_LOOPS=true", "ERROR: SWTRACE_PLAIN_LOOPS='true': expected 0 or 1\n"),
         ]
         for (variable, message) in cases {
             try expectRefusal(["--dry-run", "-e", "BEGIN { @x = 1; }"], environment: [variable]) { $0 == message }
