@@ -228,6 +228,11 @@ final class LoopLoadTests: XCTestCase {
         // Strings in the probe and in the loop: with callbacks, every frame down the chain
         // shares the 512 bytes of stack, so buffers go to the scratch map.
         ("strings_in_probe_and_callback", #"uprobe:/bin/bash:readline { $s1 = str(arg0, 120); $s2 = str(arg1, 120); $i = @n; while ($i < 5) { $i++; $t1 = str(arg2, 120); $t2 = str(arg3, 120); printf("%s %s\n", $t1, $t2); } printf("%s %s\n", $s1, $s2); }"#),
+        // Found by the loop-corpus fuzz runs of session 7, with every loop plain: a counter
+        // stepped inside an expression statement (8,589,934,591 iterations: the cap ends them),
+        // and a seed-81-like sequence of loops with a cast after the long one.
+        ("counter_stepped_in_an_expression", #"tracepoint:syscalls:sys_enter_execve /comm != "bash"/ { $n = 0; while ($n < 0x1ffffffff) { $n + $n++; if ($n == 2) { } } }"#),
+        ("loops_in_sequence_with_a_cast", #"BEGIN { $i = 0; while (1) { if ($i > 10) { break; } $i++; } $n = 0; while ($n < 300000) { $n++; } $d = 100; while ($d) { $d--; } $h = 1; $q = (uint64)@p; while ($q < 10) { $q++; } printf("%d %d %d %d\n", $i, (int8)$n, $d, $h + $q); }"#),
         ("after_a_long_break_loop", #"BEGIN { $i = 0; while (1) { if ($i > 101000) { break; } $i++; } while ($i > 100) { @x++; } }"#),
         // Refused by the checker before loops went through bpf_loop: each ends, or runs until
         // bpf_loop's cap ends it, counted.
