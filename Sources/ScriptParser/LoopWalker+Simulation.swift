@@ -14,21 +14,22 @@ extension LoopWalker {
     }
 
     /// The values after the loop when its first walk certainly leaves it (through its
-    /// condition or a `break`) within `limit` iterations; nil otherwise.
-    mutating func simulate(_ c: Expr, _ body: Block, _ start: [String: LoopValue], limit: Int = 10_000) -> [String: LoopValue]? {
+    /// condition or a `break`) within `limit` iterations, and how many it ran; nil otherwise.
+    mutating func simulate(_ c: Expr, _ body: Block, _ start: [String: LoopValue],
+                           limit: Int = 10_000) -> (values: [String: LoopValue], iterations: UInt64)? {
         var values = start
-        for _ in 0...limit {
+        for iteration in 0...limit {
             let t = evaluator.truth(c, values)
             guard let stepped = Self.applyingIncrements(in: c, values) else { return nil }
             values = stepped
             switch t {
-            case .no: return values
+            case .no: return (values, UInt64(iteration))
             case .yes: break
             default: return nil
             }
             switch run(body, values) {
             case .normal(let v), .continues(let v): values = v
-            case .breaks(let v): return v
+            case .breaks(let v): return (v, UInt64(iteration) + 1)
             case .leaves, .unknown: return nil
             }
         }

@@ -92,7 +92,7 @@ struct LoopWalker {
     var plainLoops: Set<Int> = []
     /// How deep in loops the walk is, and the budget plain loops have used (LoopLowering.swift).
     var nesting = 0
-    var plainLoopCost: UInt64 = 0, plainComparisonCost: UInt64 = 0
+    var plainLoopCost: UInt64 = 0, plainComparisonCost: UInt64 = 0, plainArithmeticCost: UInt64 = 0
     /// How many callbacks (loops through `bpf_loop`, `for` bodies) the walk is inside.
     var callbackDepth = 0
 
@@ -199,6 +199,7 @@ struct LoopWalker {
         // Whether this walk sees the loop end after a number of iterations it knows: only such
         // a loop stays a plain loop for the verifier to walk (TypedProbe.helperLoops).
         var followed: UInt64?
+        var walkedWithEveryDecisionKnown = false
         if path.certain, t.mayHold {
             let read = Self.variablesRead(c)
             let exits = Self.breaks(body) || Self.leavesProbe(body)
@@ -259,12 +260,12 @@ struct LoopWalker {
         if findings.count > findingsBefore {
             after.certain = path.certain
         } else if case .yes = t, let end = simulate(c, body, path.values) {
-            after = LoopPath(values: end, certain: path.certain)
-            if followed == nil, simulate(c, body, path.values, limit: Self.plainLoopIterations) != nil {
-                followed = UInt64(Self.plainLoopIterations)
-            }
+            after = LoopPath(values: end.values, certain: path.certain)
+            if followed == nil || Self.isArithmetic(stmt) { followed = end.iterations }
+            walkedWithEveryDecisionKnown = true
         }
-        let callback = findings.count == findingsBefore && !staysPlain(stmt, body, followed)
+        let callback = findings.count == findingsBefore && !staysPlain(stmt, body, followed,
+                                                                      everyDecisionKnown: walkedWithEveryDecisionKnown)
         if callback {
             // The loop works on copies the verifier knows nothing of: what it may change is
             // any value afterwards.

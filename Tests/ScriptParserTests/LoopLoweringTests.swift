@@ -19,11 +19,16 @@ final class LoopLoweringTests: XCTestCase {
         XCTAssertEqual(plainness("$i = 0; while ($i < 20) { $i++; } printf(\"%d\", $i);"), [true])
         XCTAssertEqual(plainness("$i = 0; while (1) { if ($i > 10) { break; } $i++; } printf(\"%d\", $i);"), [true])
         XCTAssertEqual(plainness("$i = 0; while ($i < 256) { $i++; } printf(\"%d\", $i);"), [true])
+        // Arithmetic on variables alone, every decision known: nothing waits, and LLVM may
+        // fold it to a formula, so it stays plain for longer.
+        XCTAssertEqual(plainness("$i = 0; $s = 0; while ($i < 5000) { $s += $i * $i; $i++; } printf(\"%d\", $s);"), [true])
     }
 
     func testLongUnknownNestedAndNeverEnteredLoopsGoThroughBPFLoop() {
-        // Past 256 iterations.
-        XCTAssertEqual(plainness("$i = 0; while ($i < 257) { $i++; } printf(\"%d\", $i);"), [false])
+        // Past 256 iterations, with a map update in each.
+        XCTAssertEqual(plainness("$i = 0; while ($i < 257) { @a[$i] = 1; $i++; }"), [false])
+        // Arithmetic alone past what the verifier walks in its budget.
+        XCTAssertEqual(plainness("$i = 0; $s = 0; while ($i < 300000) { $s += $i * $i; $i++; } printf(\"%d\", $s);"), [false])
         // A counter from a map value: the walk does not see it end.
         XCTAssertEqual(plainness("$i = @n; while ($i < 10) { $i++; } printf(\"%d\", $i);"), [false])
         // Nested: both.
