@@ -229,76 +229,6 @@ extension LoopWalker {
         }
     }
 
-    /// Instructions an expression certainly costs when evaluated: one for each helper test,
-    /// builtin and `rand` (a call), and the word loop of each whole-value comparison.
-    static func certainInstructions(_ e: Expr) -> UInt64 {
-        var calls = helperTests(e)
-        visitEvaluated(e) {
-            switch $0.kind {
-            case .builtin, .function(.rand, _): calls += 1
-            // A whole-value comparison is a loop of its own (TypeChecker+ComparisonCost.swift).
-            case .binary(let op, let a, let b) where op == .eq || op == .ne:
-                calls += UInt64(TypeChecker.comparisonInstructions(a, b) ?? 0)
-            default: break
-            }
-        }
-        return calls
-    }
-
-    /// Helper results an expression certainly tests when evaluated: one per map read or
-    /// increment and per printf.
-    static func helperTests(_ e: Expr) -> UInt64 {
-        var tests: UInt64 = 0
-        visitEvaluated(e) {
-            switch $0.kind {
-            case .map, .function(.printf, _): tests += 1
-            default: break
-            }
-        }
-        return tests
-    }
-
-    /// `e` and the parts of it certainly evaluated with it: not the operands `&&`, `||` and
-    /// `?:` may skip.
-    static func visitEvaluated(_ e: Expr, _ f: (Expr) -> Void) {
-        f(e)
-        switch e.kind {
-        case .binary(.logicalAnd, let a, _), .binary(.logicalOr, let a, _), .ternary(let a, _, _):
-            visitEvaluated(a, f)
-        case .binary(_, let a, let b):
-            visitEvaluated(a, f)
-            visitEvaluated(b, f)
-        case .unary(_, let a), .cast(_, let a), .increment(let a, _, _, _):
-            visitEvaluated(a, f)
-        case .map(_, let args), .function(_, let args):
-            args.forEach { visitEvaluated($0, f) }
-        default:
-            break
-        }
-    }
-
-    mutating func forkingBranches(_ body: Block, _ condition: Expr, _ changed: Set<String>, _ entry: LoopPath) -> [Expr] {
-        let values = narrow(entry.forgetting(changed).values, by: condition, holds: true)
-        let deciding = Self.variablesDeciding(condition, body)
-        var found: [Expr] = []
-        for stmt in Self.statementsBeforeContinue(body) {
-            guard case .ifElse(let c, let then, let otherwise) = stmt.kind,
-                  Self.variablesIncremented(c).isEmpty, !Self.callsExit(c),
-                  Self.isStraight(then), otherwise.map(Self.isStraight) ?? true else { continue }
-            // The ways differ in what they do (a map write or output), or in the step they
-            // give a variable the loop's decisions read (`$j++` or `$j += 2`): either way the
-            // compiler keeps a jump.
-            var differ = Self.hasEffect(then) != (otherwise.map(Self.hasEffect) ?? false)
-            for name in deciding where !differ {
-                let a = stepRange(name, then.statements[...])
-                let b = otherwise.map { stepRange(name, $0.statements[...]) } ?? (0, 0)
-                if let a, let b, a.0 == a.1, b.0 == b.1, a.0 != b.0 { differ = true }
-            }
-            if differ, openBranches(c, changed, values) == (true, true) { found.append(c) }
-        }
-        return found
-    }
-
     /// No way out of the block, and no loop in it.
     static func isStraight(_ block: Block) -> Bool {
         var straight = true
@@ -310,26 +240,6 @@ extension LoopWalker {
             }
         }
         return straight
-    }
-
-    /// A map written or something printed: work the compiler must keep where it is.
-    static func hasEffect(_ block: Block) -> Bool {
-        var found = false
-        visitStatements(block, intoLoops: true) { stmt in
-            switch stmt.kind {
-            case .assign(let t, _, _):
-                if case .map = t.kind { found = true }
-            case .expr(let e):
-                switch e.kind {
-                case .increment(let t, _, _, _): if case .map = t.kind { found = true }
-                case .function(let f, _) where [.printf, .print, .delete, .clear, .zero].contains(f): found = true
-                default: break
-                }
-            default:
-                break
-            }
-        }
-        return found
     }
 
     /// `return` or `exit()` anywhere in the block.
