@@ -54,6 +54,13 @@ extension IRGen {
         return state
     }
 
+    /// `prefix_N` with the lowest N no function of the module has yet (callbacks).
+    func unusedFunctionName(_ prefix: String) -> String {
+        var number = 1
+        while LLVMGetNamedFunction(m.module, "\(prefix)_\(number)") != nil { number += 1 }
+        return "\(prefix)_\(number)"
+    }
+
     /// Runs `body` with `state` as the function being emitted, the builder at the end of its
     /// entry block; then puts back the caller's state, builder position and debug location.
     func emitFunction<T>(_ state: FunctionState, at range: SourceRange, _ body: () throws -> T) rethrows -> T {

@@ -31,9 +31,7 @@ extension IRGen {
     /// `long callback(u64 index, void *context)`: returns 1 to stop, 0 to go on.
     private func emitLoopCallback(captureTypes: [LLVMTypeRef?], count: Int, at range: SourceRange,
                                   _ body: (LLVMValueRef, [LLVMValueRef], LLVMBasicBlockRef, LLVMBasicBlockRef) throws -> Void) throws -> LLVMValueRef {
-        var number = 1
-        while LLVMGetNamedFunction(m.module, "loop_\(number)") != nil { number += 1 }
-        let state = newFunction("loop_\(number)", parameters: [m.i64, m.i8p], at: range, isCallback: true,
+        let state = newFunction(unusedFunctionName("loop"), parameters: [m.i64, m.i8p], at: range, isCallback: true,
                                 exitName: "stop")
         guard let fn = state.function, let stop = state.exitBlock else {
             throw CodegenError("internal error: no callback function", range: range)

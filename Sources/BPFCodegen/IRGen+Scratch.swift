@@ -65,9 +65,10 @@ extension IRGen {
         return onStack + bytes > ScratchSpace.stackBudget
     }
 
-    /// A zeroed region of at least `bytes` bytes in this program's scratch map, released with the
-    /// statement's frame.temporaries. Leaves the probe (as a failed lookup would) if the map is missing.
-    func scratchBuffer(bytes: Int) -> LLVMValueRef {
+    /// A region of at least `bytes` bytes in this program's scratch map, released with the
+    /// statement's frame.temporaries, zeroed unless the caller writes every byte itself. Leaves
+    /// the probe (as a failed lookup would) if the map is missing.
+    func scratchBuffer(bytes: Int, zeroed: Bool = true) -> LLVMValueRef {
         let size = (bytes + 7) & ~7
         let offset = scratch.take(size)
         let placeholder: LLVMValueRef
@@ -92,7 +93,7 @@ extension IRGen {
         // A GEP of offset 0 is the lookup itself; either way the value is new, so it names the region.
         scratch.live[pointer] = (offset, size)
         if !frame.temporaries.isEmpty { frame.temporaries[frame.temporaries.count - 1].append((pointer, size)) }
-        zeroBytes(pointer, size)
+        if zeroed { zeroBytes(pointer, size) }
         return pointer
     }
 

@@ -44,7 +44,8 @@ extension IRGen {
         // variable can always come from a map).
         let sizes = captured.map { (max(8, $0.1.type.size) + 7) & ~7 }
         let offsets = sizes.indices.map { sizes[..<$0].reduce(0, +) }
-        let copies = captured.isEmpty ? nil : scratchBuffer(bytes: sizes.reduce(0, +))
+        // Every byte of the region is copied over just below.
+        let copies = captured.isEmpty ? nil : scratchBuffer(bytes: sizes.reduce(0, +), zeroed: false)
         LLVMBuildStore(builder, copies ?? null, slot(WhileContextSlot.copies))
         for (i, (_, variable)) in captured.enumerated() {
             guard let copies else { break }
@@ -90,9 +91,7 @@ extension IRGen {
     /// returns 1 to end the loop, 0 to go round.
     private func emitWhileBody(_ stmt: Stmt, condition: Expr, body: Block, captured: [(String, SType, Int)],
                                passesContext: Bool, passesOutput: Bool) throws -> LLVMValueRef {
-        var number = 1
-        while LLVMGetNamedFunction(m.module, "while_\(number)") != nil { number += 1 }
-        let state = newFunction("while_\(number)", parameters: [m.i64, m.i8p], at: stmt.range, isCallback: true,
+        let state = newFunction(unusedFunctionName("while"), parameters: [m.i64, m.i8p], at: stmt.range, isCallback: true,
                                 exitName: "left_probe")
         guard let fn = state.function, let leave = state.exitBlock else {
             throw CodegenError("internal error: no callback function", range: stmt.range)
